@@ -1,0 +1,76 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Module layout (dependencies flow one way, see docs/ARCHITECTURE.md):
+//   CCurl, COpenBLAS  system libraries with typed shims
+//   Store             SQLite through GRDB: opening, migrations
+//   Monitor           configuration, daemon services, start-up and shutdown
+//   monitord          the daemon (thin @main)
+//   monitorctl        the operator's CLI (thin @main + subcommands)
+let package = Package(
+    name: "FinSentMonitor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "monitord", targets: ["monitord"]),
+        .executable(name: "monitorctl", targets: ["monitorctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "Store",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "Monitor",
+            dependencies: [
+                "Store", "CCurl", "COpenBLAS",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "monitord",
+            dependencies: [
+                "Monitor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "monitorctl",
+            dependencies: [
+                "Monitor", "Store",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "MonitorTests",
+            dependencies: ["Monitor", "Store", "monitord", "monitorctl"]
+        ),
+    ]
+)

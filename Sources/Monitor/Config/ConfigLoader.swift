@@ -1,0 +1,255 @@
+import Foundation
+import Logging
+
+/// Reads and validates `config.json` into a `MonitorConfig`.
+public enum ConfigLoader {
+    /// Where monitord and monitorctl look when `--config` is not given, in order.
+    public static let defaultLocations = ["config.json", "/etc/finsent/config.json"]
+
+    /// The configuration file to use: the one given, else the first default location that exists.
+    public static func locate(_ given: String?, fileExists: (String) -> Bool = FileManager.default.fileExists(atPath:)) throws(ConfigError) -> String {
+        if let given { return given }
+        if let found = defaultLocations.first(where: fileExists) { return found }
+        throw ConfigError(file: defaultLocations[0], message:
+            "no configuration found (looked for \(defaultLocations.joined(separator: " and "))); pass --config PATH")
+    }
+
+    /// Loads and validates a configuration file. `environment` supplies secrets named by `secretEnv`.
+    public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> MonitorConfig {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            throw ConfigError(file: file, message: "cannot read the file: \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
+        return try parse(Array(data), file: file, environment: environment)
+    }
+
+    /// Validates configuration text; relative paths resolve against `file`'s folder.
+    public static func parse(_ bytes: [UInt8], file: String, environment: [String: String]) throws(ConfigError) -> MonitorConfig {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw ConfigError(file: file, message: error.description)
+        }
+        let folder = URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent()
+        let builder = ConfigBuilder(folder: folder, environment: environment)
+        let config = builder.build(document, file: URL(fileURLWithPath: file).standardizedFileURL.path)
+        guard let config, builder.reader.issues.isEmpty else {
+            throw ConfigError(file: file, issues: builder.reader.issues)
+        }
+        return config
+    }
+}
+
+/// Turns the JSON document into typed settings, one section per method.
+private struct ConfigBuilder {
+    let reader = ConfigReader()
+    let folder: URL
+    let environment: [String: String]
+
+    static let topKeys = ["database", "model", "http", "api", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
+
+    func build(_ document: JSONValue, file: String) -> MonitorConfig? {
+        guard let top = reader.object(document, at: "", allowed: Self.topKeys) else { return nil }
+        let database = top.required("database").flatMap { path($0.value, at: $0.path) }
+        let model = top.required("model").flatMap { path($0.value, at: $0.path) }
+        let http = http(top.optional("http"))
+        let api = api(top.optional("api"))
+        let feeds = list(top.optional("feeds"), what: "feed id", element: feed)
+        let watchlist = list(top.optional("watchlist"), what: "symbol", element: watch)
+        let rules = list(top.optional("rules"), what: "rule id", element: rule)
+        let webhooks = list(top.optional("webhooks"), what: "webhook id", element: webhook)
+        var logLevel = Logger.Level.info
+        if let (keyPath, value) = top.optional("logLevel"), let text = reader.string(value, at: keyPath) {
+            if let level = Logger.Level(rawValue: text) {
+                logLevel = level
+            } else {
+                let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                reader.report(keyPath, "expected one of \(names), got \(value.shortDescription)")
+            }
+        }
+        let shutdownTimeout = top.optional("shutdownTimeout")
+            .map { reader.duration($0.value, at: $0.path, minimum: .seconds(1)) } ?? .seconds(10)
+
+        guard let database, let model, let http, let api, let feeds, let watchlist, let rules, let webhooks,
+              let shutdownTimeout
+        else { return nil }
+        return MonitorConfig(file: file, database: database, model: model, http: http, api: api, feeds: feeds,
+                             watchlist: watchlist, rules: rules, webhooks: webhooks, logLevel: logLevel,
+                             shutdownTimeout: shutdownTimeout)
+    }
+
+    /// A file path; relative ones resolve against the configuration's folder.
+    func path(_ value: JSONValue, at keyPath: String) -> String? {
+        guard let text = reader.string(value, at: keyPath) else { return nil }
+        return URL(fileURLWithPath: text, relativeTo: folder).standardizedFileURL.path
+    }
+
+    /// A list whose elements carry an id; duplicates are reported. Absent means empty.
+    func list<T>(_ field: (path: String, value: JSONValue)?, what: String,
+                 element: (JSONValue, String) -> (id: String, value: T)?) -> [T]? {
+        guard let field else { return [] }
+        guard let elements = reader.array(field.value, at: field.path) else { return nil }
+        let parsed = elements.map { (path: $0.path, entry: element($0.value, $0.path)) }
+        reader.checkUnique(parsed.compactMap { item in item.entry.map { (item.path, $0.id) } }, what: what)
+        let values = parsed.compactMap(\.entry?.value)
+        return values.count == elements.count ? values : nil
+    }
+
+    func http(_ field: (path: String, value: JSONValue)?) -> HTTPSettings? {
+        var settings = HTTPSettings(userAgent: "FinSentMonitor/0.1", timeout: .seconds(20), connectTimeout: .seconds(10),
+                                    maxBodyBytes: 10 * 1024 * 1024, maxRedirects: 5)
+        guard let field else { return settings }
+        guard let object = reader.object(field.value, at: field.path,
+                                         allowed: ["userAgent", "timeout", "connectTimeout", "maxBodyBytes", "maxRedirects"])
+        else { return nil }
+        var valid = true
+        if let (p, v) = object.optional("userAgent") {
+            if let text = reader.string(v, at: p) { settings.userAgent = text } else { valid = false }
+        }
+        if let (p, v) = object.optional("timeout") {
+            if let d = reader.duration(v, at: p, minimum: .seconds(1)) { settings.timeout = d } else { valid = false }
+        }
+        if let (p, v) = object.optional("connectTimeout") {
+            if let d = reader.duration(v, at: p, minimum: .seconds(1)) { settings.connectTimeout = d } else { valid = false }
+        }
+        if let (p, v) = object.optional("maxBodyBytes") {
+            if let n = reader.integer(v, at: p, in: 1024...(1 << 30)) { settings.maxBodyBytes = n } else { valid = false }
+        }
+        if let (p, v) = object.optional("maxRedirects") {
+            if let n = reader.integer(v, at: p, in: 0...20) { settings.maxRedirects = n } else { valid = false }
+        }
+        return valid ? settings : nil
+    }
+
+    func api(_ field: (path: String, value: JSONValue)?) -> APISettings? {
+        guard let field else { return APISettings(host: "127.0.0.1", port: 8787) }
+        guard let object = reader.object(field.value, at: field.path, allowed: ["listen"]) else { return nil }
+        guard let (p, v) = object.optional("listen") else { return APISettings(host: "127.0.0.1", port: 8787) }
+        guard let text = reader.string(v, at: p) else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (1...65535).contains(port)
+        else {
+            reader.report(p, "expected HOST:PORT such as \"127.0.0.1:8787\", got \(v.shortDescription)")
+            return nil
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains(" ") else {
+            reader.report(p, "expected HOST:PORT such as \"127.0.0.1:8787\", got \(v.shortDescription)")
+            return nil
+        }
+        return APISettings(host: host, port: port)
+    }
+
+    func feed(_ value: JSONValue, _ keyPath: String) -> (id: String, value: FeedConfig)? {
+        guard let object = reader.object(value, at: keyPath, allowed: ["id", "url", "interval"]) else { return nil }
+        let id = object.required("id").flatMap { reader.identifier($0.value, at: $0.path) }
+        let url = object.required("url").flatMap { reader.url($0.value, at: $0.path, schemes: ["http", "https", "file"]) }
+        let interval = object.required("interval").flatMap { reader.duration($0.value, at: $0.path, minimum: .seconds(1)) }
+        guard let id, let url, let interval else { return nil }
+        return (id, FeedConfig(id: id, url: url, interval: interval))
+    }
+
+    func watch(_ value: JSONValue, _ keyPath: String) -> (id: String, value: WatchlistEntry)? {
+        guard let object = reader.object(value, at: keyPath, allowed: ["symbol", "names"]) else { return nil }
+        var symbol: String?
+        if let (p, v) = object.required("symbol"), let text = reader.string(v, at: p) {
+            let upper = text.uppercased()
+            let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+            if upper.count <= 12, upper.first?.isLetter == true, upper.unicodeScalars.allSatisfy(allowed.contains) {
+                symbol = upper
+            } else {
+                reader.report(p, "expected a ticker symbol such as \"AAPL\" or \"BRK.B\", got \(v.shortDescription)")
+            }
+        }
+        var names: [String]? = []
+        if let (p, v) = object.optional("names") {
+            names = reader.array(v, at: p).map { $0.compactMap { reader.string($0.value, at: $0.path) } }
+            if case let .array(elements) = v, names?.count != elements.count { names = nil }
+        }
+        guard let symbol, let names else { return nil }
+        return (symbol, WatchlistEntry(symbol: symbol, names: names))
+    }
+
+    func rule(_ value: JSONValue, _ keyPath: String) -> (id: String, value: AlertRule)? {
+        guard let object = reader.object(value, at: keyPath,
+                                         allowed: ["id", "metric", "window", "above", "below", "minItems", "cooldown"])
+        else { return nil }
+        let id = object.required("id").flatMap { reader.identifier($0.value, at: $0.path) }
+        var metric: RuleMetric?
+        if let (p, v) = object.required("metric"), let text = reader.string(v, at: p) {
+            metric = RuleMetric(rawValue: text)
+            if metric == nil {
+                let names = RuleMetric.allCases.map(\.rawValue).joined(separator: ", ")
+                reader.report(p, "expected one of \(names), got \(v.shortDescription)")
+            }
+        }
+        let window = object.required("window").flatMap { reader.duration($0.value, at: $0.path, minimum: .seconds(1)) }
+        let above = object.optional("above").map { reader.number($0.value, at: $0.path) }
+        let below = object.optional("below").map { reader.number($0.value, at: $0.path) }
+        if above == nil && below == nil {
+            reader.report(keyPath, "needs a threshold: \"above\" or \"below\"")
+        }
+        let minItems = object.optional("minItems").map { reader.integer($0.value, at: $0.path, in: 1...1_000_000) } ?? 1
+        let cooldown = object.optional("cooldown").map { reader.duration($0.value, at: $0.path, minimum: .seconds(1)) }
+            ?? window
+        guard let id, let metric, let window, above != nil || below != nil, let minItems, let cooldown,
+              above.map({ $0 != nil }) ?? true, below.map({ $0 != nil }) ?? true
+        else { return nil }
+        return (id, AlertRule(id: id, metric: metric, window: window, above: above ?? nil, below: below ?? nil,
+                              minItems: minItems, cooldown: cooldown))
+    }
+
+    func webhook(_ value: JSONValue, _ keyPath: String) -> (id: String, value: WebhookConfig)? {
+        guard let object = reader.object(value, at: keyPath, allowed: ["id", "url", "secretEnv", "secretFile"]) else { return nil }
+        let id = object.required("id").flatMap { reader.identifier($0.value, at: $0.path) }
+        let url = object.required("url").flatMap { reader.url($0.value, at: $0.path, schemes: ["http", "https"]) }
+        var secrets: (values: [WebhookSecret], source: String)?
+        switch (object.optional("secretEnv"), object.optional("secretFile")) {
+        case (nil, nil):
+            reader.report(keyPath, "needs \"secretEnv\" (an environment variable) or \"secretFile\" (a file path); secrets are never written in the configuration")
+        case (.some, .some):
+            reader.report(keyPath, "give either \"secretEnv\" or \"secretFile\", not both")
+        case let (.some((p, v)), nil):
+            if let name = reader.string(v, at: p) {
+                if let text = environment[name] {
+                    secrets = signingSecrets(text, at: p, source: "environment variable \(name)").map { ($0, "env \(name)") }
+                } else {
+                    reader.report(p, "environment variable \(name) is not set")
+                }
+            }
+        case let (nil, .some((p, v))):
+            if let file = path(v, at: p) {
+                if let text = try? String(contentsOfFile: file, encoding: .utf8) {
+                    secrets = signingSecrets(text, at: p, source: "file \(file)").map { ($0, "file \(file)") }
+                } else {
+                    reader.report(p, "cannot read secret file \(file)")
+                }
+            }
+        }
+        guard let id, let url, let secrets else { return nil }
+        return (id, WebhookConfig(id: id, url: url, secrets: secrets.values, secretSource: secrets.source))
+    }
+
+    /// Standard Webhooks secrets: `whsec_` and base64, separated by white space during rotation.
+    func signingSecrets(_ text: String, at keyPath: String, source: String) -> [WebhookSecret]? {
+        let words = text.split(whereSeparator: \.isWhitespace)
+        guard !words.isEmpty else {
+            reader.report(keyPath, "\(source) is empty")
+            return nil
+        }
+        var secrets: [WebhookSecret] = []
+        for (index, word) in words.enumerated() {
+            guard word.hasPrefix("whsec_"), let key = Data(base64Encoded: String(word.dropFirst(6))), key.count >= 16 else {
+                // The value itself is a secret: the message says where it came from, never what it is.
+                reader.report(keyPath, "secret \(index + 1) in \(source) is not of the form whsec_<base64 of at least 16 bytes>")
+                return nil
+            }
+            secrets.append(WebhookSecret(key: Array(key)))
+        }
+        return secrets
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+
+/// The validated configuration of monitord and monitorctl (see README, "Configuration").
+/// Paths are absolute, resolved against the configuration file's folder.
+public struct MonitorConfig: Sendable, Equatable {
+    /// The file this configuration was read from.
+    public var file: String
+    /// The SQLite database file.
+    public var database: String
+    /// The model folder (Hugging Face layout).
+    public var model: String
+    public var http: HTTPSettings
+    public var api: APISettings
+    public var feeds: [FeedConfig]
+    public var watchlist: [WatchlistEntry]
+    public var rules: [AlertRule]
+    public var webhooks: [WebhookConfig]
+    /// The lowest level that is logged.
+    public var logLevel: Logger.Level
+    /// How long a graceful shutdown may take before services are cancelled.
+    public var shutdownTimeout: Duration
+}
+
+/// Outgoing HTTP (feeds and webhooks).
+public struct HTTPSettings: Sendable, Equatable {
+    /// Sent on every request; SEC EDGAR requires a contact address in it.
+    public var userAgent: String
+    /// Total time one transfer may take.
+    public var timeout: Duration
+    /// Time to establish a connection.
+    public var connectTimeout: Duration
+    /// A larger response body aborts the transfer.
+    public var maxBodyBytes: Int
+    /// Redirects followed at most.
+    public var maxRedirects: Int
+}
+
+/// The HTTP API of monitord.
+public struct APISettings: Sendable, Equatable {
+    /// Host (or IP literal) and port to listen on.
+    public var host: String
+    public var port: Int
+}
+
+/// One polled feed.
+public struct FeedConfig: Sendable, Equatable {
+    public var id: String
+    public var url: URL
+    public var interval: Duration
+}
+
+/// One watched entity.
+public struct WatchlistEntry: Sendable, Equatable {
+    /// Ticker symbol, upper case (`AAPL`, `BRK.B`).
+    public var symbol: String
+    /// Names that count as a mention (`Apple`, `Apple Inc.`).
+    public var names: [String]
+}
+
+/// What an alert rule measures.
+public enum RuleMetric: String, Sendable, Equatable, CaseIterable {
+    case risk, sentiment, negativeShare, burst, volume, itemRisk
+}
+
+/// A threshold alert rule.
+public struct AlertRule: Sendable, Equatable {
+    public var id: String
+    public var metric: RuleMetric
+    /// The sliding window the metric is computed over.
+    public var window: Duration
+    /// Fires when the metric is above this value.
+    public var above: Double?
+    /// Fires when the metric is below this value.
+    public var below: Double?
+    /// The window must hold at least this many items.
+    public var minItems: Int
+    /// The repeat interval for a still-firing alert.
+    public var cooldown: Duration
+}
+
+/// A webhook endpoint that receives alerts.
+public struct WebhookConfig: Sendable, Equatable {
+    public var id: String
+    public var url: URL
+    /// Signing secrets (`whsec_…`), the first signs; more than one during rotation.
+    public var secrets: [WebhookSecret]
+    /// Where the secrets came from, for messages (`env FINSENT_WEBHOOK_SECRET`).
+    public var secretSource: String
+}
+
+/// A webhook signing secret; never printed.
+public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible {
+    /// The key bytes (the base64 part after `whsec_`, decoded).
+    public let key: [UInt8]
+    public var description: String { "whsec_(redacted)" }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+import Store
+import UnixSignals
+
+/// monitord: loads the configuration, opens and migrates the database, then runs
+/// its services until SIGTERM or SIGINT, stopping gracefully within
+/// `shutdownTimeout`.
+public enum Daemon {
+    /// Runs the daemon to completion and returns the process exit status.
+    public static func run(configFile: String?) async -> Int32 {
+        let config: MonitorConfig
+        do {
+            config = try ConfigLoader.load(file: ConfigLoader.locate(configFile))
+        } catch {
+            FileHandle.standardError.write(Data("monitord: \(error)\n".utf8))
+            return ExitStatus.configError
+        }
+        StderrLogHandler.bootstrap(level: config.logLevel)
+        let logger = Logger(label: "monitord")
+
+        let database: DatabasePool
+        do {
+            database = try MonitorDatabase.openForWriting(path: config.database)
+        } catch let error as StoreError {
+            logger.critical("\(error)")
+            switch error {
+            case .cannotOpen: return ExitStatus.cannotCreate
+            default: return ExitStatus.dataError
+            }
+        } catch {
+            logger.critical("cannot open the database: \(error)", metadata: ["database": "\(config.database)"])
+            return ExitStatus.cannotCreate
+        }
+        logger.info("database open", metadata: ["database": "\(config.database)",
+                                                "schema.version": "\(Migration.shipped.last?.version ?? 0)"])
+
+        let group = await makeServiceGroup(config: config, database: database, logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("stopped on an error: \(error)")
+            return ExitStatus.failure
+        }
+        logger.info("monitord stopped")
+        return ExitStatus.success
+    }
+
+    /// The daemon's services over an opened database; tests run it too.
+    public static func makeServiceGroup(config: MonitorConfig, database: DatabasePool, logger: Logger) async -> ServiceGroup {
+        let notifier = SystemdNotifier()
+        let current = CurrentConfig(config)
+        // Trap SIGHUP before READY=1, so a reload sent right after start-up cannot kill the process.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let reload = ConfigReloadService(signals: hangups, current: current, file: config.file,
+                                         notifier: notifier, logger: logger)
+        let status = "serving: \(config.feeds.count) feeds, \(config.watchlist.count) entities, \(config.rules.count) rules"
+        let notify = SystemdNotifyService(notifier: notifier, status: status, logger: logger) {
+            (try? await database.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
+        }
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: reload),
+                .init(service: notify),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = config.shutdownTimeout
+        configuration.maximumCancellationDuration = .seconds(2)
+        return ServiceGroup(configuration: configuration)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+
+/// Opens the monitor's SQLite database.
+///
+/// The daemon opens it read-write: WAL mode (readers never block the writer),
+/// foreign keys on, a busy timeout, and migrations applied. `monitorctl` opens
+/// it read-only while the daemon writes, after checking the schema matches.
+public enum MonitorDatabase {
+    /// How long a connection waits for a lock held by another connection.
+    public static let busyTimeout: TimeInterval = 5
+
+    /// Opens (creating if needed) the database at `path` for writing and migrates it.
+    public static func openForWriting(path: String, migrator: Migrator? = nil) throws -> DatabasePool {
+        let migrator = try migrator ?? Migrator()
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.cannotOpen(path: path, message: "cannot create folder \(folder): \(error.localizedDescription)")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration(readOnly: false))
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, message: error.message ?? error.description)
+        }
+        try migrator.migrate(pool, path: path)
+        return pool
+    }
+
+    /// Opens an existing database read-only and checks its schema is the one this binary expects.
+    public static func openForReading(path: String, migrator: Migrator? = nil) throws -> DatabasePool {
+        let migrator = try migrator ?? Migrator()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.cannotOpen(path: path, message: "no such file (has monitord run with this configuration?)")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration(readOnly: true))
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, message: error.message ?? error.description)
+        }
+        try migrator.verify(pool, path: path)
+        return pool
+    }
+
+    static func configuration(readOnly: Bool) -> Configuration {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = readOnly ? "monitor.read" : "monitor"
+        return configuration
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Monitor
+
+/// The operator's command-line tool.
+@main
+struct MonitorCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitorctl",
+        abstract: "Inspect and operate FinSent Monitor.",
+        version: ComponentVersions.monitor,
+        subcommands: [ConfigCommand.self, DatabaseCommand.self, VersionCommand.self]
+    )
+}
+
+/// `--config`, shared by every subcommand that reads the configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Configuration file.", discussion: "Default: config.json in the current folder, then /etc/finsent/config.json.",
+        valueName: "path"))
+    var config: String?
+
+    /// Loads the configuration, or prints every problem and exits with 78.
+    func load() throws -> MonitorConfig {
+        do {
+            return try ConfigLoader.load(file: ConfigLoader.locate(config))
+        } catch {
+            printError("\(error)")
+            throw ExitCode(ExitStatus.configError)
+        }
+    }
+}
