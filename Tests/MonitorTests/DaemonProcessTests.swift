@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+import Store
+import Testing
+
+/// monitord and monitorctl as a user runs them: real processes, real files, a real notify socket.
+@Suite("monitord and monitorctl processes", .serialized)
+struct DaemonProcessTests {
+    /// A folder with a valid configuration, a notify socket, and log files.
+    struct DaemonFixture {
+        let folder: TemporaryFolder
+        let config: String
+        let socket: NotifySocket
+        var database: String { folder.path("var/monitor.sqlite") }
+        var log: String { folder.path("stderr") }
+
+        init() throws {
+            folder = try TemporaryFolder()
+            config = try folder.write("config.json", configJSON())
+            socket = try NotifySocket(path: folder.path("notify.sock"))
+        }
+
+        func start(_ extraEnvironment: [String: String] = [:]) throws -> Process {
+            try startProduct("monitord", ["--config", config],
+                             environment: ["NOTIFY_SOCKET": socket.path].merging(extraEnvironment) { $1 },
+                             stdout: folder.path("stdout"), stderr: log)
+        }
+
+        func logText() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+    }
+
+    @Test("monitord notifies READY=1, creates the database, and exits 0 soon after SIGTERM")
+    func readyAndStop() async throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start()
+        try await fixture.socket.waitFor("READY=1")
+        #expect(fixture.socket.messages.contains { $0.contains("STATUS=serving") })
+
+        let database = try DatabaseQueue(path: fixture.database, configuration: {
+            var configuration = Configuration()
+            configuration.readonly = true
+            return configuration
+        }())
+        let tables = try await database.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        for table in ["feeds", "items", "scores", "entities", "mentions", "alerts", "webhook_deliveries", "schema_migrations"] {
+            #expect(tables.contains(table), "table \(table) exists")
+        }
+
+        let stopRequested = ContinuousClock.now
+        kill(daemon.processIdentifier, SIGTERM)
+        let status = try await waitForExit(daemon, timeout: .seconds(10))
+        #expect(status == 0, "log: \(fixture.logText())")
+        #expect(ContinuousClock.now - stopRequested < .seconds(5))
+        #expect(fixture.socket.count("STOPPING=1") == 1)
+    }
+
+    @Test("SIGINT stops monitord gracefully too")
+    func sigint() async throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start()
+        try await fixture.socket.waitFor("READY=1")
+        kill(daemon.processIdentifier, SIGINT)
+        #expect(try await waitForExit(daemon, timeout: .seconds(10)) == 0)
+    }
+
+    @Test("the watchdog is fed at half of WATCHDOG_USEC")
+    func watchdog() async throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start(["WATCHDOG_USEC": "200000"])
+        defer { kill(daemon.processIdentifier, SIGKILL) }
+        try await fixture.socket.waitFor("READY=1")
+        try await Task.sleep(for: .seconds(1))
+        let pings = fixture.socket.count("WATCHDOG=1")
+        #expect(pings >= 4 && pings <= 15, "about 10 pings a second at 100 ms, got \(pings)")
+        kill(daemon.processIdentifier, SIGTERM)
+        #expect(try await waitForExit(daemon, timeout: .seconds(10)) == 0)
+    }
+
+    @Test("SIGHUP reloads a valid configuration and keeps the old one when the new is invalid")
+    func reload() async throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start()
+        defer { kill(daemon.processIdentifier, SIGKILL) }
+        try await fixture.socket.waitFor("READY=1")
+
+        try fixture.folder.write("config.json", configJSON(feeds: #"[{"id": "a", "url": "https://example.com/a", "interval": 5}]"#))
+        kill(daemon.processIdentifier, SIGHUP)
+        try await waitForLog(fixture, containing: #"configuration not reloaded: feeds[0].interval: expected a duration like "5m", got 5"#)
+        #expect(daemon.isRunning)
+
+        try fixture.folder.write("config.json", configJSON(feeds: "[]"))
+        kill(daemon.processIdentifier, SIGHUP)
+        try await waitForLog(fixture, containing: "configuration reloaded")
+        #expect(fixture.socket.count("RELOADING=1") == 2)
+        #expect(daemon.isRunning)
+
+        kill(daemon.processIdentifier, SIGTERM)
+        #expect(try await waitForExit(daemon, timeout: .seconds(10)) == 0)
+    }
+
+    @Test("monitord refuses a database written by a newer version with exit 65")
+    func newerDatabase() async throws {
+        let fixture = try DaemonFixture()
+        let future = Migration.shipped + [Migration(version: Migration.shipped.count + 1, name: "future", sql: "CREATE TABLE f (x);")]
+        _ = try MonitorDatabase.openForWriting(path: fixture.database, migrator: try Migrator(migrations: future))
+        let result = try await runProduct("monitord", ["--config", fixture.config])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("newer than this binary knows"))
+    }
+
+    @Test("monitord and monitorctl config check exit 78 naming the key", arguments: badConfigCases)
+    func badConfigExits(_ testCase: BadConfigCase) async throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("config.json", testCase.json)
+        let check = try await runProduct("monitorctl", ["config", "check", "--config", file])
+        #expect(check.status == 78)
+        #expect(check.stderr.contains("\(file): \(testCase.message)"), "got: \(check.stderr)")
+        let daemon = try await runProduct("monitord", ["--config", file])
+        #expect(daemon.status == 78)
+        #expect(daemon.stderr.contains(testCase.message), "got: \(daemon.stderr)")
+    }
+
+    @Test("monitorctl config check accepts the shipped config.json, found in the current folder")
+    func shippedConfigAccepted() async throws {
+        let result = try await runProduct("monitorctl", ["config", "check"], currentDirectory: repositoryRoot)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("config.json: OK"))
+    }
+
+    @Test("monitorctl db reads the database while monitord runs")
+    func readWhileRunning() async throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start()
+        defer { kill(daemon.processIdentifier, SIGKILL) }
+        try await fixture.socket.waitFor("READY=1")
+        let result = try await runProduct("monitorctl", ["db", "--config", fixture.config])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("schema version: \(Migration.shipped.count)"))
+        #expect(result.stdout.contains("0001_initial.sql"))
+        kill(daemon.processIdentifier, SIGTERM)
+        #expect(try await waitForExit(daemon, timeout: .seconds(10)) == 0)
+    }
+
+    private func waitForLog(_ fixture: DaemonFixture, containing text: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if fixture.logText().contains(text) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestSupportError("monitord did not log \(text); log:\n\(fixture.logText())")
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// A temporary folder for one test.
+struct TemporaryFolder {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("finsent-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// Writes a file and returns its path.
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = path(name)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+/// The repository's top folder (for `config.json` and `migrations/`).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../..").standardizedFileURL
+
+/// A built executable of this package (monitord, monitorctl), beside the test bundle.
+func productPath(_ name: String) throws -> String {
+    var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    // Swift Testing may run from inside the .xctest bundle on some layouts.
+    for _ in 0..<3 {
+        let candidate = folder.appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        folder = folder.deletingLastPathComponent()
+    }
+    throw TestSupportError("cannot find the \(name) executable near \(CommandLine.arguments[0])")
+}
+
+struct TestSupportError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A finished process: its status and what it wrote.
+struct ProcessResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs a package executable to completion (bounded by `timeout`).
+func runProduct(_ name: String, _ arguments: [String], environment: [String: String] = [:],
+                currentDirectory: URL? = nil, timeout: Duration = .seconds(30)) async throws -> ProcessResult {
+    let folder = try TemporaryFolder()
+    let process = try startProduct(name, arguments, environment: environment, currentDirectory: currentDirectory,
+                                   stdout: folder.path("stdout"), stderr: folder.path("stderr"))
+    let status = try await waitForExit(process, timeout: timeout)
+    return ProcessResult(status: status,
+                         stdout: (try? String(contentsOfFile: folder.path("stdout"), encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOfFile: folder.path("stderr"), encoding: .utf8)) ?? "")
+}
+
+/// Starts a package executable with its output going to files.
+func startProduct(_ name: String, _ arguments: [String], environment: [String: String] = [:],
+                  currentDirectory: URL? = nil, stdout: String, stderr: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try productPath(name))
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"] { env[key] = nil }
+    env.merge(environment) { $1 }
+    process.environment = env
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    FileManager.default.createFile(atPath: stdout, contents: nil)
+    FileManager.default.createFile(atPath: stderr, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return process
+}
+
+/// Waits for a process to exit; kills it and fails after `timeout`.
+func waitForExit(_ process: Process, timeout: Duration) async throws -> Int32 {
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning {
+        if ContinuousClock.now > deadline {
+            process.interrupt()
+            kill(process.processIdentifier, SIGKILL)
+            throw TestSupportError("process \(process.executableURL?.lastPathComponent ?? "?") did not exit within \(timeout)")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return process.terminationStatus
+}
