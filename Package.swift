@@ -3,6 +3,7 @@ import PackageDescription
 
 // Module layout (dependencies flow one way, see docs/ARCHITECTURE.md):
 //   CCurl, COpenBLAS  system libraries with typed shims
+//   WordPiece         BERT tokenizer, identical to Hugging Face's (Foundation only)
 //   Store             SQLite through GRDB: opening, migrations
 //   Monitor           configuration, daemon services, start-up and shutdown
 //   monitord          the daemon (thin @main)
@@ -32,6 +33,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .target(name: "WordPiece"),
         .target(
             name: "Store",
             dependencies: [
@@ -42,7 +44,7 @@ let package = Package(
         .target(
             name: "Monitor",
             dependencies: [
-                "Store", "CCurl", "COpenBLAS",
+                "Store", "WordPiece", "CCurl", "COpenBLAS",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -63,6 +65,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .testTarget(
+            name: "WordPieceTests",
+            dependencies: ["WordPiece"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "StoreTests",
