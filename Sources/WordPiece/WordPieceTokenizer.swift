@@ -146,6 +146,7 @@ public final class WordPieceTokenizer: Sendable {
         init(tokenizer: WordPieceTokenizer, limit: Int) {
             self.tokenizer = tokenizer
             self.limit = limit
+            full = limit <= 0
         }
 
         mutating func run(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -293,7 +294,7 @@ public final class WordPieceTokenizer: Sendable {
                 encoding.starts.removeLast(emittedHere)
                 encoding.ends.removeLast(emittedHere)
                 emitted -= emittedHere
-                full = false
+                full = emitted >= limit
                 emit(tokenizer.unknownId, wordStart, wordEnd)
             }
         }

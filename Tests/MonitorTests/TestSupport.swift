@@ -51,10 +51,15 @@ struct ProcessResult {
 
 /// Runs a package executable to completion (bounded by `timeout`).
 func runProduct(_ name: String, _ arguments: [String], environment: [String: String] = [:],
-                currentDirectory: URL? = nil, timeout: Duration = .seconds(30)) async throws -> ProcessResult {
+                currentDirectory: URL? = nil, stdin: Data? = nil, timeout: Duration = .seconds(30)) async throws -> ProcessResult {
     let folder = try TemporaryFolder()
+    var input: String?
+    if let stdin {
+        input = folder.path("stdin")
+        try stdin.write(to: URL(fileURLWithPath: input!))
+    }
     let process = try startProduct(name, arguments, environment: environment, currentDirectory: currentDirectory,
-                                   stdout: folder.path("stdout"), stderr: folder.path("stderr"))
+                                   stdin: input, stdout: folder.path("stdout"), stderr: folder.path("stderr"))
     let status = try await waitForExit(process, timeout: timeout)
     return ProcessResult(status: status,
                          stdout: (try? String(contentsOfFile: folder.path("stdout"), encoding: .utf8)) ?? "",
@@ -63,7 +68,7 @@ func runProduct(_ name: String, _ arguments: [String], environment: [String: Str
 
 /// Starts a package executable with its output going to files.
 func startProduct(_ name: String, _ arguments: [String], environment: [String: String] = [:],
-                  currentDirectory: URL? = nil, stdout: String, stderr: String) throws -> Process {
+                  currentDirectory: URL? = nil, stdin: String? = nil, stdout: String, stderr: String) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try productPath(name))
     process.arguments = arguments
@@ -76,7 +81,7 @@ func startProduct(_ name: String, _ arguments: [String], environment: [String: S
     FileManager.default.createFile(atPath: stderr, contents: nil)
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
-    process.standardInput = FileHandle.nullDevice
+    process.standardInput = try stdin.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? FileHandle.nullDevice
     try process.run()
     return process
 }
