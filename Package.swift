@@ -4,6 +4,7 @@ import PackageDescription
 // Module layout (dependencies flow one way, see docs/ARCHITECTURE.md):
 //   CCurl, COpenBLAS  system libraries with typed shims
 //   WordPiece         BERT tokenizer, identical to Hugging Face's (Foundation only)
+//   Transformer       safetensors, BERT encoder on OpenBLAS, classification heads
 //   Store             SQLite through GRDB: opening, migrations
 //   Monitor           configuration, daemon services, start-up and shutdown
 //   monitord          the daemon (thin @main)
@@ -34,6 +35,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "WordPiece"),
+        .target(name: "Transformer", dependencies: ["WordPiece", "COpenBLAS"]),
         .target(
             name: "Store",
             dependencies: [
@@ -44,7 +46,7 @@ let package = Package(
         .target(
             name: "Monitor",
             dependencies: [
-                "Store", "WordPiece", "CCurl", "COpenBLAS",
+                "Store", "WordPiece", "Transformer", "CCurl", "COpenBLAS",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -61,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "monitorctl",
             dependencies: [
-                "Monitor", "Store", "WordPiece",
+                "Monitor", "Store", "WordPiece", "Transformer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -1,0 +1,32 @@
+/// The feed-forward activations BERT checkpoints name in `hidden_act`.
+public enum Activation: String, Sendable {
+    /// 0.5·x·(1 + erf(x/√2)), PyTorch's exact GELU (`gelu`).
+    case gelu
+    /// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (`gelu_new`, `gelu_pytorch_tanh`).
+    case geluTanh
+    case relu
+
+    /// Parses `hidden_act`; nil for an unsupported name.
+    init?(huggingFaceName name: String) {
+        switch name {
+        case "gelu": self = .gelu
+        case "gelu_new", "gelu_pytorch_tanh", "gelu_fast": self = .geluTanh
+        case "relu": self = .relu
+        default: return nil
+        }
+    }
+
+    /// Applies the activation in place.
+    func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .gelu:
+            VectorMath.map(values, count: count) { x in 0.5 * x * (1 + VectorMath.erf(x * 0.707_106_781_186_547_6)) }
+        case .geluTanh:
+            VectorMath.map(values, count: count) { x in
+                0.5 * x * (1 + VectorMath.tanh(0.797_884_560_802_865_4 * (x + 0.044_715 * x * x * x)))
+            }
+        case .relu:
+            VectorMath.map(values, count: count) { x in x.replacing(with: 0, where: x .< 0) }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// Every tensor of a BERT encoder, found by the names Hugging Face saves
+/// (`bert.encoder.layer.N.attention.self.query.weight`, …), with or without the
+/// `bert.` prefix, and LayerNorm's `weight`/`bias` or older `gamma`/`beta`.
+struct BertWeights: Sendable {
+    struct Layer: Sendable {
+        /// Query, key and value stacked: (3·hidden, hidden) and (3·hidden), so one sgemm computes all three.
+        let qkvWeight: Weights, qkvBias: Weights
+        let attentionOutputWeight: Weights, attentionOutputBias: Weights
+        let attentionNormGamma: Weights, attentionNormBeta: Weights
+        let intermediateWeight: Weights, intermediateBias: Weights
+        let outputWeight: Weights, outputBias: Weights
+        let outputNormGamma: Weights, outputNormBeta: Weights
+    }
+
+    struct Head: Sendable {
+        let config: HeadConfig
+        let weight: Weights  // (labels, hidden)
+        let bias: Weights    // (labels)
+    }
+
+    let wordEmbeddings: Weights        // (vocab, hidden)
+    let positionEmbeddings: Weights    // (maxPositions, hidden)
+    let tokenTypeEmbeddings: Weights   // (typeVocab, hidden)
+    let embeddingNormGamma: Weights, embeddingNormBeta: Weights
+    let layers: [Layer]
+    let poolerWeight: Weights?, poolerBias: Weights?
+    let heads: [Head]
+
+    init(file: Checkpoint, config: BertConfig) throws(SafeTensorsError) {
+        let prefix = file.info("bert.embeddings.word_embeddings.weight") != nil ? "bert." : ""
+        let hidden = config.hiddenSize
+        func tensor(_ name: String, _ shape: [Int]) throws(SafeTensorsError) -> Weights {
+            try file.weights(prefix + name, shape: shape)
+        }
+        func norm(_ name: String) throws(SafeTensorsError) -> (Weights, Weights) {
+            if file.info(prefix + name + ".weight") != nil || file.info(prefix + name + ".gamma") == nil {
+                return (try tensor(name + ".weight", [hidden]), try tensor(name + ".bias", [hidden]))
+            }
+            return (try tensor(name + ".gamma", [hidden]), try tensor(name + ".beta", [hidden]))
+        }
+        wordEmbeddings = try tensor("embeddings.word_embeddings.weight", [config.vocabularySize, hidden])
+        positionEmbeddings = try tensor("embeddings.position_embeddings.weight", [config.maxPositions, hidden])
+        tokenTypeEmbeddings = try tensor("embeddings.token_type_embeddings.weight", [config.typeVocabularySize, hidden])
+        (embeddingNormGamma, embeddingNormBeta) = try norm("embeddings.LayerNorm")
+        var layers: [Layer] = []
+        for index in 0..<config.layerCount {
+            let base = "encoder.layer.\(index)."
+            var qkv: [Float] = []
+            var qkvBias: [Float] = []
+            for part in ["query", "key", "value"] {
+                qkv += try file.floats(prefix + base + "attention.self.\(part).weight", shape: [hidden, hidden])
+                qkvBias += try file.floats(prefix + base + "attention.self.\(part).bias", shape: [hidden])
+            }
+            let (attentionGamma, attentionBeta) = try norm(base + "attention.output.LayerNorm")
+            let (outputGamma, outputBeta) = try norm(base + "output.LayerNorm")
+            layers.append(Layer(
+                qkvWeight: Weights(qkv), qkvBias: Weights(qkvBias),
+                attentionOutputWeight: try tensor(base + "attention.output.dense.weight", [hidden, hidden]),
+                attentionOutputBias: try tensor(base + "attention.output.dense.bias", [hidden]),
+                attentionNormGamma: attentionGamma, attentionNormBeta: attentionBeta,
+                intermediateWeight: try tensor(base + "intermediate.dense.weight", [config.intermediateSize, hidden]),
+                intermediateBias: try tensor(base + "intermediate.dense.bias", [config.intermediateSize]),
+                outputWeight: try tensor(base + "output.dense.weight", [hidden, config.intermediateSize]),
+                outputBias: try tensor(base + "output.dense.bias", [hidden]),
+                outputNormGamma: outputGamma, outputNormBeta: outputBeta))
+        }
+        self.layers = layers
+        if file.info(prefix + "pooler.dense.weight") != nil {
+            poolerWeight = try tensor("pooler.dense.weight", [hidden, hidden])
+            poolerBias = try tensor("pooler.dense.bias", [hidden])
+        } else {
+            poolerWeight = nil
+            poolerBias = nil
+        }
+        var heads: [Head] = []
+        for head in Self.headConfigs(config, file: file) {
+            if head.pooling == .pooler && poolerWeight == nil {
+                throw SafeTensorsError(file: file.files[0].path, tensor: prefix + "pooler.dense.weight",
+                                       "missing, and head \(head.name) uses the pooler")
+            }
+            heads.append(Head(config: head, weight: try file.weights(head.weight, shape: [head.labels.count, hidden]),
+                              bias: try file.weights(head.bias, shape: [head.labels.count])))
+        }
+        self.heads = heads
+    }
+
+    /// The declared heads, or the single `classifier` of a Hugging Face checkpoint, or none (a bare `BertModel`).
+    static func headConfigs(_ config: BertConfig, file: Checkpoint) -> [HeadConfig] {
+        if !config.heads.isEmpty { return config.heads }
+        guard let classifier = file.info("classifier.weight"), classifier.shape.count == 2 else { return [] }
+        let count = classifier.shape[0]
+        let labels = config.labels.count == count ? config.labels : (0..<count).map { "LABEL_\($0)" }
+        return [HeadConfig(name: "sentiment", labels: labels, weight: "classifier.weight", bias: "classifier.bias")]
+    }
+}

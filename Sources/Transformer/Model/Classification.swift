@@ -1,0 +1,36 @@
+/// What one head says about one text.
+public struct HeadPrediction: Sendable, Equatable {
+    public let name: String
+    public let labels: [String]
+    /// Raw logits, before temperature scaling.
+    public let logits: [Float]
+    /// softmax(logits / temperature).
+    public let probabilities: [Float]
+
+    /// The most probable label.
+    public var label: String { labels[probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0] }
+
+    /// The probability of a label, 0 when the head has no such label.
+    public func probability(of label: String) -> Float {
+        labels.firstIndex(of: label).map { probabilities[$0] } ?? 0
+    }
+}
+
+/// A word of the input and how much it drove the result.
+public struct WordWeight: Sendable, Equatable {
+    public let word: String
+    /// Share of the last layer's [CLS] attention, averaged over heads, summed over the word's tokens;
+    /// the weights of one text add up to 1.
+    public let weight: Float
+    /// Where the word is in the text, in Unicode scalars.
+    public let scalarRange: Range<Int>
+}
+
+/// Every head's prediction for one text, and optionally the words behind it.
+public struct Classification: Sendable, Equatable {
+    public let heads: [HeadPrediction]
+    /// Words by decreasing weight, when an explanation was asked for.
+    public let explanation: [WordWeight]?
+
+    public subscript(head name: String) -> HeadPrediction? { heads.first { $0.name == name } }
+}

@@ -1,0 +1,174 @@
+import COpenBLAS
+import Foundation
+import WordPiece
+
+/// A Hugging Face BERT-family model folder, ready to classify and embed text:
+/// `config.json`, `model.safetensors`, and `tokenizer.json` or `vocab.txt`.
+///
+/// Not thread-safe (the encoder reuses its buffers): use one per inference thread.
+public final class TextClassifier {
+    public let folder: String
+    public let tokenizer: WordPieceTokenizer
+    public let encoder: BertEncoder
+    /// The heads, in the order of `config.json` (empty for a bare encoder).
+    public let heads: [HeadConfig]
+    /// Inputs are truncated to this many tokens, [CLS] and [SEP] included.
+    public let maxLength: Int
+    /// Identifies the weights: the folder name and a hash of config and tensor header.
+    public let version: String
+
+    /// Loads a model folder. `threads` sets OpenBLAS's thread count (nil leaves it as the environment says).
+    public init(folder: String, maxLength: Int = 128, threads: Int? = nil) throws(ModelError) {
+        let base = URL(fileURLWithPath: folder)
+        let configFile = base.appendingPathComponent("config.json").path
+        guard FileManager.default.fileExists(atPath: configFile) else {
+            throw ModelError(file: configFile, "missing (expected a Hugging Face model folder)")
+        }
+        let config = try BertConfig(file: configFile)
+        do {
+            tokenizer = try WordPieceTokenizer(folder: folder)
+        } catch {
+            throw ModelError(file: folder, error.description)
+        }
+        guard tokenizer.vocabulary.count <= config.vocabularySize else {
+            throw ModelError(file: configFile, "vocab_size \(config.vocabularySize) is smaller than the tokenizer's \(tokenizer.vocabulary.count) tokens")
+        }
+        let weights: BertWeights
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try Checkpoint(folder: folder)
+            weights = try BertWeights(file: checkpoint, config: config)
+        } catch {
+            throw ModelError(file: error.file, error.tensor.map { "tensor \($0): \(error.reason)" } ?? error.reason)
+        }
+        if let threads { COpenBLAS_set_num_threads(Int32(max(1, threads))) }
+        self.folder = folder
+        encoder = BertEncoder(config: config, weights: weights)
+        heads = weights.heads.map(\.config)
+        self.maxLength = max(2, min(maxLength, config.maxPositions))
+        let digest = Self.fingerprint(configFile: configFile, checkpoint: checkpoint)
+        version = "\(base.standardizedFileURL.lastPathComponent)@\(digest)"
+    }
+
+    /// Classifies texts with every head, in batches of up to `batchSize` texts of similar length.
+    public func classify(_ texts: [String], batchSize: Int = 32, explain: Bool = false) -> [Classification] {
+        var results = [Classification?](repeating: nil, count: texts.count)
+        run(texts, batchSize: batchSize, explain: explain) { index, encoding, output, row in
+            let predictions = self.predict(output: output, sequence: row)
+            let explanation = explain ? self.explanation(text: texts[index], encoding: encoding,
+                                                         attention: output.clsAttention![row]) : nil
+            results[index] = Classification(heads: predictions, explanation: explanation)
+        }
+        return results.map { $0! }
+    }
+
+    /// One vector per text: the mean of its token states (`mean`, as sentence-transformers), [CLS]'s state, or the pooler output.
+    public func embed(_ texts: [String], pooling: HeadConfig.Pooling = .mean, batchSize: Int = 32) -> [[Float]] {
+        var results = [[Float]](repeating: [], count: texts.count)
+        run(texts, batchSize: batchSize, explain: false) { index, _, output, row in
+            results[index] = self.pool(output, sequence: row, pooling: pooling)
+        }
+        return results
+    }
+
+    /// The raw encoder output for texts in one batch, in input order (tests and tools).
+    public func encode(_ texts: [String], captureLayers: Bool = false) -> (encodings: [Encoding], output: EncoderOutput) {
+        let encodings = texts.map { tokenizer.encode($0, maxLength: maxLength) }
+        return (encodings, encoder.forward(encodings.map(\.ids), captureLayers: captureLayers))
+    }
+
+    /// Tokenizes, orders by length, runs batches, and hands each text's row back with its input index.
+    private func run(_ texts: [String], batchSize: Int, explain: Bool,
+                     _ body: (_ index: Int, _ encoding: Encoding, _ output: EncoderOutput, _ row: Int) -> Void) {
+        var scratch = WordPieceTokenizer.Scratch()
+        let encodings = texts.map { text in
+            var encoding = Encoding()
+            tokenizer.encode(text, maxLength: maxLength, into: &encoding, scratch: &scratch)
+            return encoding
+        }
+        // Similar lengths together keep each batch's attention work even.
+        let order = encodings.indices.sorted { encodings[$0].count < encodings[$1].count }
+        for start in stride(from: 0, to: order.count, by: max(1, batchSize)) {
+            let batch = Array(order[start..<min(start + max(1, batchSize), order.count)])
+            let output = encoder.forward(batch.map { encodings[$0].ids }, captureCLSAttention: explain)
+            for (row, index) in batch.enumerated() { body(index, encodings[index], output, row) }
+        }
+    }
+
+    private func pool(_ output: EncoderOutput, sequence: Int, pooling: HeadConfig.Pooling) -> [Float] {
+        let width = encoder.config.hiddenSize
+        let start = output.rowOffsets[sequence] * width
+        let cls = Array(output.lastHiddenState[start..<(start + width)])
+        switch pooling {
+        case .cls:
+            return cls
+        case .mean:
+            let length = output.lengths[sequence]
+            var mean = [Float](repeating: 0, count: width)
+            for token in 0..<length {
+                for index in 0..<width { mean[index] += output.lastHiddenState[start + token * width + index] }
+            }
+            return mean.map { $0 / Float(length) }
+        case .pooler:
+            guard let weight = encoder.weights.poolerWeight, let bias = encoder.weights.poolerBias else { return cls }
+            return (0..<width).map { out in
+                var sum = bias[out]
+                for index in 0..<width { sum += weight[out * width + index] * cls[index] }
+                return Foundation.tanh(sum)
+            }
+        }
+    }
+
+    private func predict(output: EncoderOutput, sequence: Int) -> [HeadPrediction] {
+        var pooled: [HeadConfig.Pooling: [Float]] = [:]
+        let width = encoder.config.hiddenSize
+        return encoder.weights.heads.map { head in
+            let vector = pooled[head.config.pooling] ?? pool(output, sequence: sequence, pooling: head.config.pooling)
+            pooled[head.config.pooling] = vector
+            let logits = (0..<head.config.labels.count).map { label in
+                var sum = head.bias[label]
+                for index in 0..<width { sum += head.weight[label * width + index] * vector[index] }
+                return sum
+            }
+            let scaled = logits.map { $0 / head.config.temperature }
+            let maximum = scaled.max() ?? 0
+            let exps = scaled.map { Foundation.exp($0 - maximum) }
+            let total = exps.reduce(0, +)
+            return HeadPrediction(name: head.config.name, labels: head.config.labels, logits: logits,
+                                  probabilities: exps.map { $0 / total })
+        }
+    }
+
+    /// Merges token attention into words: a token that starts with the continuing-subword
+    /// prefix (`##`) belongs to the word before it.
+    private func explanation(text: String, encoding: Encoding, attention: [Float]) -> [WordWeight] {
+        let scalars = Array(text.unicodeScalars)
+        let prefix = tokenizer.options.continuingSubwordPrefix
+        var words: [(range: Range<Int>, weight: Float)] = []
+        for token in 1..<max(1, encoding.count - 1) {
+            let range = encoding.scalarRange(of: token)
+            let isContinuation = !prefix.isEmpty && (tokenizer.vocabulary.token(for: encoding.ids[token])?.hasPrefix(prefix) ?? false)
+            if isContinuation, let last = words.indices.last {
+                words[last].range = words[last].range.lowerBound..<max(words[last].range.upperBound, range.upperBound)
+                words[last].weight += attention[token]
+            } else {
+                words.append((range, attention[token]))
+            }
+        }
+        let total = words.reduce(0) { $0 + $1.weight }
+        return words.map { word in
+            let clamped = min(word.range.lowerBound, scalars.count)..<min(word.range.upperBound, scalars.count)
+            return WordWeight(word: String(String.UnicodeScalarView(scalars[clamped])),
+                              weight: total > 0 ? word.weight / total : 0, scalarRange: word.range)
+        }.sorted { $0.weight > $1.weight }
+    }
+
+    /// config.json and every weight byte, hashed: a retrained model gets a new version.
+    private static func fingerprint(configFile: String, checkpoint: Checkpoint) -> String {
+        var hash = checkpoint.contentHash()
+        for byte in (try? Data(contentsOf: URL(fileURLWithPath: configFile))) ?? Data() {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}
