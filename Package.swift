@@ -9,6 +9,10 @@ import PackageDescription
 //   Monitor           configuration, daemon services, start-up and shutdown
 //   monitord          the daemon (thin @main)
 //   monitorctl        the operator's CLI (thin @main + subcommands)
+// The tokenizer and the encoder's kernels are optimised in debug builds too: unoptimised
+// SIMD code is tens of times slower, which would make `swift test` crawl.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "FinSentMonitor",
     platforms: [.macOS(.v15)],
@@ -34,8 +38,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "WordPiece"),
-        .target(name: "Transformer", dependencies: ["WordPiece", "COpenBLAS"]),
+        .target(name: "WordPiece", swiftSettings: hotPath),
+        .target(name: "Transformer", dependencies: ["WordPiece", "COpenBLAS"], swiftSettings: hotPath),
         .target(
             name: "Store",
             dependencies: [
@@ -71,6 +75,11 @@ let package = Package(
         .testTarget(
             name: "WordPieceTests",
             dependencies: ["WordPiece"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TransformerTests",
+            dependencies: ["Transformer", "WordPiece"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
