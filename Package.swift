@@ -4,6 +4,7 @@ import PackageDescription
 // Module layout (dependencies flow one way, see docs/ARCHITECTURE.md):
 //   CCurl, COpenBLAS  system libraries with typed shims
 //   WordPiece         BERT tokenizer, identical to Hugging Face's (Foundation only)
+//   CKernels          the encoder's element-wise kernels in C (vectorised per CPU via target_clones)
 //   Transformer       safetensors, BERT encoder on OpenBLAS, classification heads
 //   Store             SQLite through GRDB: opening, migrations
 //   Monitor           configuration, daemon services, start-up and shutdown
@@ -39,7 +40,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "WordPiece", swiftSettings: hotPath),
-        .target(name: "Transformer", dependencies: ["WordPiece", "COpenBLAS"], swiftSettings: hotPath),
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
+        ),
+        .target(name: "Transformer", dependencies: ["WordPiece", "COpenBLAS", "CKernels"], swiftSettings: hotPath),
         .target(
             name: "Store",
             dependencies: [

@@ -1,6 +1,8 @@
 import ArgumentParser
+import COpenBLAS
 import Foundation
 import Monitor
+import Transformer
 import WordPiece
 
 /// `monitorctl bench …`: throughput measurements (build with -c release).
@@ -8,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput on the lines of standard input.",
-        subcommands: [Tokenize.self])
+        subcommands: [Tokenize.self, Encode.self, Sgemm.self])
 
     /// `monitorctl bench tokenize`
     struct Tokenize: ParsableCommand {
@@ -64,6 +66,114 @@ struct BenchCommand: ParsableCommand {
                 ("mb_per_second", String(format: "%.3f", Double(bytes) / median / 1e6)),
             ]
             print("{" + result.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+        }
+    }
+}
+
+extension BenchCommand {
+    /// `monitorctl bench encode`
+    struct Encode: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Classify every line of standard input several times; print JSON with items per second.",
+            discussion: """
+                Times the whole path from text to probabilities (tokenize, encode, heads) in batches of \
+                --batch texts ordered by length. With --batch 1 it also reports per-item latency percentiles.
+                """)
+
+        @OptionGroup var model: ModelFolderOption
+
+        @Option(name: .long, help: "Texts per batch.")
+        var batch = 32
+
+        @Option(name: .long, help: "Timed runs over all lines (after one warm-up run).")
+        var runs = 5
+
+        @Option(name: .long, help: "OpenBLAS threads.")
+        var threads = 2
+
+        func validate() throws {
+            guard batch >= 1, runs >= 1, threads >= 1 else { throw ValidationError("--batch, --runs and --threads must be at least 1") }
+        }
+
+        func run() throws {
+            let classifier = try loadClassifier(model: model.model, config: ConfigOptions(), threads: threads)
+            let texts = Array(standardInputLines())
+            guard !texts.isEmpty else {
+                printError("monitorctl: no lines on standard input")
+                throw ExitCode.failure
+            }
+            let lengths = texts.map { classifier.tokenizer.encode($0, maxLength: classifier.maxLength).count }
+            var seconds: [Double] = []
+            var latencies: [Double] = []
+            for run in 0...runs {
+                let start = ContinuousClock.now
+                if batch == 1 {
+                    for text in texts {
+                        let itemStart = ContinuousClock.now
+                        _ = classifier.classify([text], batchSize: 1)
+                        if run > 0 { latencies.append((ContinuousClock.now - itemStart).seconds) }
+                    }
+                } else {
+                    _ = classifier.classify(texts, batchSize: batch)
+                }
+                if run > 0 { seconds.append((ContinuousClock.now - start).seconds) }
+            }
+            seconds.sort()
+            let median = seconds[seconds.count / 2]
+            let flops = lengths.reduce(0.0) { $0 + Self.flops(tokens: $1, config: classifier.encoder.config) }
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            var fields: [(String, String)] = [
+                ("items", "\(texts.count)"), ("tokens", "\(lengths.reduce(0, +))"), ("batch", "\(batch)"),
+                ("threads", "\(threads)"), ("runs", "\(runs)"),
+                ("items_per_second", String(format: "%.1f", Double(texts.count) / median)),
+                ("gflops_per_second", String(format: "%.1f", flops / median / 1e9)),
+            ]
+            if batch == 1 {
+                latencies.sort()
+                let percentile = { (p: Double) in latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] * 1000 }
+                fields += [("p50_ms", String(format: "%.3f", percentile(0.5))), ("p99_ms", String(format: "%.3f", percentile(0.99)))]
+            }
+            fields.append(("peak_rss_mb", String(format: "%.1f", Double(usage.ru_maxrss) / 1024)))
+            fields.append(("model", jsonString(classifier.version)))
+            print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+        }
+
+        /// Multiply-adds ×2 of one forward pass over `tokens` tokens (dense layers and attention).
+        static func flops(tokens: Int, config: BertConfig) -> Double {
+            let t = Double(tokens), h = Double(config.hiddenSize), i = Double(config.intermediateSize)
+            let perLayer = 2 * t * h * 3 * h + 2 * 2 * t * t * h + 2 * t * h * h + 2 * 2 * t * h * i
+            return perLayer * Double(config.layerCount)
+        }
+    }
+}
+
+extension BenchCommand {
+    /// `monitorctl bench sgemm`: the machine's single-precision matrix-product rate through
+    /// the OpenBLAS this build links, the ceiling for the encoder's dense layers.
+    struct Sgemm: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Measure OpenBLAS sgemm GFLOP/s on square matrices.")
+
+        @Option(name: .long, help: "Matrix size.")
+        var size = 2048
+
+        @Option(name: .long, help: "OpenBLAS threads.")
+        var threads = 2
+
+        func run() {
+            COpenBLAS_set_num_threads(Int32(threads))
+            let n = size
+            let a = [Float](repeating: 0.001, count: n * n), b = [Float](repeating: 0.002, count: n * n)
+            var c = [Float](repeating: 0, count: n * n)
+            var rates: [Double] = []
+            for run in 0..<6 {
+                let start = ContinuousClock.now
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+                if run > 0 { rates.append(2 * pow(Double(n), 3) / (ContinuousClock.now - start).seconds / 1e9) }
+            }
+            rates.sort()
+            print("{\"size\": \(n), \"threads\": \(threads), \"gflops_per_second\": \(String(format: "%.1f", rates[rates.count / 2])), "
+                + "\"openblas_core\": \(jsonString(String(cString: COpenBLAS_corename())))}")
         }
     }
 }

@@ -8,7 +8,8 @@ struct MonitorCtl: AsyncParsableCommand {
         commandName: "monitorctl",
         abstract: "Inspect and operate FinSent Monitor.",
         version: ComponentVersions.monitor,
-        subcommands: [ConfigCommand.self, DatabaseCommand.self, TokenizeCommand.self, BenchCommand.self, VersionCommand.self]
+        subcommands: [ConfigCommand.self, DatabaseCommand.self, ScoreCommand.self, EmbedCommand.self, TokenizeCommand.self,
+                      BenchCommand.self, VersionCommand.self]
     )
 }
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The feed-forward activations BERT checkpoints name in `hidden_act`.
 public enum Activation: String, Sendable {
     /// 0.5·x·(1 + erf(x/√2)), PyTorch's exact GELU (`gelu`).
@@ -19,14 +21,9 @@ public enum Activation: String, Sendable {
     /// Applies the activation in place.
     func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .gelu:
-            VectorMath.map(values, count: count) { x in 0.5 * x * (1 + VectorMath.erf(x * 0.707_106_781_186_547_6)) }
-        case .geluTanh:
-            VectorMath.map(values, count: count) { x in
-                0.5 * x * (1 + VectorMath.tanh(0.797_884_560_802_865_4 * (x + 0.044_715 * x * x * x)))
-            }
-        case .relu:
-            VectorMath.map(values, count: count) { x in x.replacing(with: 0, where: x .< 0) }
+        case .gelu: CKernels_gelu_erf(values, count)
+        case .geluTanh: CKernels_gelu_tanh(values, count)
+        case .relu: CKernels_relu(values, count)
         }
     }
 }

@@ -1,4 +1,4 @@
-import COpenBLAS
+import CKernels
 
 /// The output of one forward pass over a batch of token sequences.
 public struct EncoderOutput: Sendable {
@@ -33,7 +33,9 @@ public final class BertEncoder {
     }
 
     /// Runs the encoder. Each sequence must be non-empty, at most `config.maxPositions` long, with ids below the vocabulary size.
-    public func forward(_ sequences: [[Int32]], captureLayers: Bool = false, captureCLSAttention: Bool = false) -> EncoderOutput {
+    /// `threads` splits each dense layer's output columns between threads (for a batch too small to split by text).
+    public func forward(_ sequences: [[Int32]], captureLayers: Bool = false, captureCLSAttention: Bool = false,
+                        threads: Int = 1) -> EncoderOutput {
         let width = config.hiddenSize
         let lengths = sequences.map(\.count)
         var rowOffsets: [Int] = []
@@ -48,34 +50,35 @@ public final class BertEncoder {
         let projectedRows = projected.reserve(total * width) // (T, H)
         let inter = intermediate.reserve(total * config.intermediateSize) // (T, I)
         let longest = lengths.max() ?? 0
-        let score = scores.reserve(longest * longest)      // (L, L)
 
         embed(sequences, into: x)
         var layerStates: [[Float]]? = captureLayers ? [Array(UnsafeBufferPointer(start: x, count: total * width))] : nil
         // Packed like the rows: for each token, the attention [CLS] of its sequence pays it.
         var clsPacked = [Float](repeating: 0, count: captureCLSAttention ? total : 0)
 
+        let attentionScratch = scores.reserve(longest * longest + config.headSize * longest)
+        let inner = config.intermediateSize
         for (layerIndex, layer) in weights.layers.enumerated() {
-            linear(qkvRows, x, weight: layer.qkvWeight.pointer, bias: layer.qkvBias.pointer,
-                   rows: total, inFeatures: width, outFeatures: 3 * width)
-            let isLast = layerIndex == weights.layers.count - 1
+            layer.qkv.apply(qkvRows, x, rows: total, threads: threads)
+            let captureHere = captureCLSAttention && layerIndex == weights.layers.count - 1
             clsPacked.withUnsafeMutableBufferPointer { cls in
-                attention(qkvRows, into: contextRows, rowOffsets: rowOffsets, lengths: lengths, scores: score,
-                          clsAttention: isLast && captureCLSAttention ? cls.baseAddress : nil)
+                for (sequence, length) in lengths.enumerated() {
+                    let offset = rowOffsets[sequence]
+                    CKernels_attention(qkvRows + offset * 3 * width, contextRows + offset * width, length, width,
+                                       config.headCount, 1 / Float(config.headSize).squareRoot(), attentionScratch,
+                                       captureHere ? cls.baseAddress! + offset : nil)
+                }
             }
-            linear(projectedRows, contextRows, weight: layer.attentionOutputWeight.pointer,
-                   bias: layer.attentionOutputBias.pointer, rows: total, inFeatures: width, outFeatures: width)
-            addInPlace(x, projectedRows, count: total * width)  // x = x + attention output
-            layerNorm(x, rows: total, width: width, gamma: layer.attentionNormGamma.pointer,
-                      beta: layer.attentionNormBeta.pointer, epsilon: config.layerNormEpsilon)
-            linear(inter, x, weight: layer.intermediateWeight.pointer, bias: layer.intermediateBias.pointer,
-                   rows: total, inFeatures: width, outFeatures: config.intermediateSize)
-            config.activation.apply(inter, count: total * config.intermediateSize)
-            linear(projectedRows, inter, weight: layer.outputWeight.pointer, bias: layer.outputBias.pointer,
-                   rows: total, inFeatures: config.intermediateSize, outFeatures: width)
-            addInPlace(x, projectedRows, count: total * width)
-            layerNorm(x, rows: total, width: width, gamma: layer.outputNormGamma.pointer,
-                      beta: layer.outputNormBeta.pointer, epsilon: config.layerNormEpsilon)
+            // x = LayerNorm(x + context·Woᵀ + bo)
+            layer.attentionOutput.apply(projectedRows, contextRows, rows: total, threads: threads)
+            CKernels_add_layer_norm(x, nil, projectedRows, total, width,
+                                    layer.attentionNormGamma.pointer, layer.attentionNormBeta.pointer, config.layerNormEpsilon)
+            // x = LayerNorm(x + act(x·Wiᵀ + bi)·Woᵀ + bo)
+            layer.intermediate.apply(inter, x, rows: total, threads: threads)
+            config.activation.apply(inter, count: total * inner)
+            layer.output.apply(projectedRows, inter, rows: total, threads: threads)
+            CKernels_add_layer_norm(x, nil, projectedRows, total, width,
+                                    layer.outputNormGamma.pointer, layer.outputNormBeta.pointer, config.layerNormEpsilon)
             if captureLayers { layerStates?.append(Array(UnsafeBufferPointer(start: x, count: total * width))) }
         }
         return EncoderOutput(rowOffsets: rowOffsets, lengths: lengths,
@@ -99,45 +102,7 @@ public final class BertEncoder {
                 row += 1
             }
         }
-        layerNorm(x, rows: row, width: width, gamma: weights.embeddingNormGamma.pointer,
-                  beta: weights.embeddingNormBeta.pointer, epsilon: config.layerNormEpsilon)
-    }
-
-    /// softmax(Q·Kᵀ/√d)·V per sequence and head, reading Q, K, V as strided views of the fused matrix.
-    ///
-    ///     qkv:     (T, 3H)  [Q | K | V], head h at columns h·d ..< (h+1)·d of each part
-    ///     context: (T, H)
-    ///     scores:  (L, L) scratch
-    private func attention(_ qkv: UnsafeMutablePointer<Float>, into context: UnsafeMutablePointer<Float>,
-                           rowOffsets: [Int], lengths: [Int], scores: UnsafeMutablePointer<Float>,
-                           clsAttention: UnsafeMutablePointer<Float>?) {
-        let width = config.hiddenSize
-        let headSize = config.headSize
-        let stride = Int32(3 * width)
-        let scale = 1 / Float(headSize).squareRoot()
-        for (sequence, length) in lengths.enumerated() {
-            let rows = qkv + rowOffsets[sequence] * 3 * width
-            let out = context + rowOffsets[sequence] * width
-            let n = Int32(length)
-            for head in 0..<config.headCount {
-                let q = rows + head * headSize
-                let k = rows + width + head * headSize
-                let v = rows + 2 * width + head * headSize
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, Int32(headSize),
-                            scale, q, stride, k, stride, 0, scores, n)
-                softmaxRows(scores, rows: length, width: length)
-                if let clsAttention {
-                    // Row 0 of the probabilities: how much [CLS] attends to each token, averaged over heads.
-                    let target = clsAttention + rowOffsets[sequence]
-                    for token in 0..<length { target[token] += scores[token] / Float(config.headCount) }
-                }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, Int32(headSize), n,
-                            1, scores, n, v, stride, 0, out + head * headSize, Int32(width))
-            }
-        }
-    }
-
-    private func addInPlace(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
-        for index in 0..<count { x[index] += y[index] }
+        CKernels_add_layer_norm(x, nil, nil, row, width, weights.embeddingNormGamma.pointer,
+                                weights.embeddingNormBeta.pointer, config.layerNormEpsilon)
     }
 }

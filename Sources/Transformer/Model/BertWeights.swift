@@ -3,12 +3,12 @@
 /// `bert.` prefix, and LayerNorm's `weight`/`bias` or older `gamma`/`beta`.
 struct BertWeights: Sendable {
     struct Layer: Sendable {
-        /// Query, key and value stacked: (3·hidden, hidden) and (3·hidden), so one sgemm computes all three.
-        let qkvWeight: Weights, qkvBias: Weights
-        let attentionOutputWeight: Weights, attentionOutputBias: Weights
+        /// Query, key and value stacked (3·hidden outputs), so one product computes all three.
+        let qkv: PackedLinear
+        let attentionOutput: PackedLinear
         let attentionNormGamma: Weights, attentionNormBeta: Weights
-        let intermediateWeight: Weights, intermediateBias: Weights
-        let outputWeight: Weights, outputBias: Weights
+        let intermediate: PackedLinear
+        let output: PackedLinear
         let outputNormGamma: Weights, outputNormBeta: Weights
     }
 
@@ -32,6 +32,11 @@ struct BertWeights: Sendable {
         func tensor(_ name: String, _ shape: [Int]) throws(SafeTensorsError) -> Weights {
             try file.weights(prefix + name, shape: shape)
         }
+        /// A PyTorch nn.Linear (`name.weight` (out, in) and `name.bias`), packed.
+        func dense(_ name: String, out: Int, in inputs: Int) throws(SafeTensorsError) -> PackedLinear {
+            let weight = try tensor(name + ".weight", [out, inputs])
+            return PackedLinear(weight: weight.pointer, bias: try tensor(name + ".bias", [out]), inFeatures: inputs, outFeatures: out)
+        }
         func norm(_ name: String) throws(SafeTensorsError) -> (Weights, Weights) {
             if file.info(prefix + name + ".weight") != nil || file.info(prefix + name + ".gamma") == nil {
                 return (try tensor(name + ".weight", [hidden]), try tensor(name + ".bias", [hidden]))
@@ -54,14 +59,11 @@ struct BertWeights: Sendable {
             let (attentionGamma, attentionBeta) = try norm(base + "attention.output.LayerNorm")
             let (outputGamma, outputBeta) = try norm(base + "output.LayerNorm")
             layers.append(Layer(
-                qkvWeight: Weights(qkv), qkvBias: Weights(qkvBias),
-                attentionOutputWeight: try tensor(base + "attention.output.dense.weight", [hidden, hidden]),
-                attentionOutputBias: try tensor(base + "attention.output.dense.bias", [hidden]),
+                qkv: PackedLinear(weight: qkv, bias: Weights(qkvBias), inFeatures: hidden, outFeatures: 3 * hidden),
+                attentionOutput: try dense(base + "attention.output.dense", out: hidden, in: hidden),
                 attentionNormGamma: attentionGamma, attentionNormBeta: attentionBeta,
-                intermediateWeight: try tensor(base + "intermediate.dense.weight", [config.intermediateSize, hidden]),
-                intermediateBias: try tensor(base + "intermediate.dense.bias", [config.intermediateSize]),
-                outputWeight: try tensor(base + "output.dense.weight", [hidden, config.intermediateSize]),
-                outputBias: try tensor(base + "output.dense.bias", [hidden]),
+                intermediate: try dense(base + "intermediate.dense", out: config.intermediateSize, in: hidden),
+                output: try dense(base + "output.dense", out: hidden, in: config.intermediateSize),
                 outputNormGamma: outputGamma, outputNormBeta: outputBeta))
         }
         self.layers = layers

@@ -1,15 +1,21 @@
-import COpenBLAS
 import Foundation
 import WordPiece
 
 /// A Hugging Face BERT-family model folder, ready to classify and embed text:
 /// `config.json`, `model.safetensors`, and `tokenizer.json` or `vocab.txt`.
 ///
-/// Not thread-safe (the encoder reuses its buffers): use one per inference thread.
+/// Parallelism: a batch of several texts is split between `threads` encoders that run
+/// at once, each calling OpenBLAS single-threaded (no synchronisation inside a layer,
+/// and the element-wise kernels run in parallel too); a single text runs on one encoder
+/// with OpenBLAS using all `threads`. Not thread-safe itself: call it from one thread.
 public final class TextClassifier {
     public let folder: String
     public let tokenizer: WordPieceTokenizer
     public let encoder: BertEncoder
+    /// One encoder per worker (the first is `encoder`); they share the weights.
+    private let workers: [BertEncoder]
+    /// Threads used for one batch.
+    public let threads: Int
     /// The heads, in the order of `config.json` (empty for a bare encoder).
     public let heads: [HeadConfig]
     /// Inputs are truncated to this many tokens, [CLS] and [SEP] included.
@@ -17,7 +23,7 @@ public final class TextClassifier {
     /// Identifies the weights: the folder name and a hash of config and tensor header.
     public let version: String
 
-    /// Loads a model folder. `threads` sets OpenBLAS's thread count (nil leaves it as the environment says).
+    /// Loads a model folder. `threads`: how many cores one batch may use (default: all, at most 8).
     public init(folder: String, maxLength: Int = 128, threads: Int? = nil) throws(ModelError) {
         let base = URL(fileURLWithPath: folder)
         let configFile = base.appendingPathComponent("config.json").path
@@ -41,9 +47,10 @@ public final class TextClassifier {
         } catch {
             throw ModelError(file: error.file, error.tensor.map { "tensor \($0): \(error.reason)" } ?? error.reason)
         }
-        if let threads { COpenBLAS_set_num_threads(Int32(max(1, threads))) }
+        self.threads = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 8))
         self.folder = folder
-        encoder = BertEncoder(config: config, weights: weights)
+        workers = (0..<self.threads).map { _ in BertEncoder(config: config, weights: weights) }
+        encoder = workers[0]
         heads = weights.heads.map(\.config)
         self.maxLength = max(2, min(maxLength, config.maxPositions))
         let digest = Self.fingerprint(configFile: configFile, checkpoint: checkpoint)
@@ -74,7 +81,7 @@ public final class TextClassifier {
     /// The raw encoder output for texts in one batch, in input order (tests and tools).
     public func encode(_ texts: [String], captureLayers: Bool = false) -> (encodings: [Encoding], output: EncoderOutput) {
         let encodings = texts.map { tokenizer.encode($0, maxLength: maxLength) }
-        return (encodings, encoder.forward(encodings.map(\.ids), captureLayers: captureLayers))
+        return (encodings, encoder.forward(encodings.map(\.ids), captureLayers: captureLayers, threads: threads))
     }
 
     /// Tokenizes, orders by length, runs batches, and hands each text's row back with its input index.
@@ -90,9 +97,36 @@ public final class TextClassifier {
         let order = encodings.indices.sorted { encodings[$0].count < encodings[$1].count }
         for start in stride(from: 0, to: order.count, by: max(1, batchSize)) {
             let batch = Array(order[start..<min(start + max(1, batchSize), order.count)])
-            let output = encoder.forward(batch.map { encodings[$0].ids }, captureCLSAttention: explain)
-            for (row, index) in batch.enumerated() { body(index, encodings[index], output, row) }
+            for (part, output) in forward(batch.map { encodings[$0].ids }, explain: explain) {
+                for (row, index) in part.map({ batch[$0] }).enumerated() { body(index, encodings[index], output, row) }
+            }
         }
+    }
+
+    /// Runs one batch, split between the workers when it has more than one text.
+    /// Returns each part's positions in `sequences` with its output.
+    private func forward(_ sequences: [[Int32]], explain: Bool) -> [(Range<Int>, EncoderOutput)] {
+        let parts = min(workers.count, sequences.count)
+        guard parts > 1 else {
+            return [(sequences.indices, encoder.forward(sequences, captureCLSAttention: explain, threads: threads))]
+        }
+        // Contiguous parts with about equal token counts (the batch is ordered by length).
+        let total = sequences.reduce(0) { $0 + $1.count }
+        var bounds = [0]
+        var running = 0
+        for (index, sequence) in sequences.enumerated() where bounds.count < parts {
+            running += sequence.count
+            if running * parts >= total * bounds.count, index + 1 < sequences.count { bounds.append(index + 1) }
+        }
+        bounds.append(sequences.count)
+        let ranges = zip(bounds, bounds.dropFirst()).map { $0..<$1 }
+        let results = ResultSlots<EncoderOutput>(count: ranges.count)
+        // Each worker is used by exactly one iteration, so sharing the array is safe.
+        nonisolated(unsafe) let workers = self.workers
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { part in
+            results[part] = workers[part].forward(Array(sequences[ranges[part]]), captureCLSAttention: explain)
+        }
+        return ranges.enumerated().map { ($1, results[$0]!) }
     }
 
     private func pool(_ output: EncoderOutput, sequence: Int, pooling: HeadConfig.Pooling) -> [Float] {
@@ -170,5 +204,17 @@ public final class TextClassifier {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
         return String(hash, radix: 16)
+    }
+}
+
+/// Slots written by concurrent workers, one slot each, read after they all finish.
+private final class ResultSlots<Value>: @unchecked Sendable {
+    private var values: [Value?]
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    subscript(index: Int) -> Value? {
+        get { values[index] }
+        set { values[index] = newValue }
     }
 }

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Monitor
+import Transformer
+
+/// `monitorctl score`: every head's label and probabilities for each text.
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score texts with the model; one JSON object per text.",
+        discussion: """
+            Texts come from the arguments, or one per line on standard input. Without --model, \
+            the model of the configuration file is used.
+            """)
+
+    @Argument(help: "Texts to score (default: lines on standard input).")
+    var texts: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Model folder in Hugging Face layout.", valueName: "dir"))
+    var model: String?
+
+    @OptionGroup var config: ConfigOptions
+
+    @Flag(name: .long, help: "Include each head's raw logits.")
+    var logits = false
+
+    @Flag(name: .long, help: "Include the words that drove the score (last-layer [CLS] attention).")
+    var explain = false
+
+    @Option(name: .long, help: "Texts per batch.")
+    var batch = 32
+
+    func run() throws {
+        let classifier = try loadClassifier(model: model, config: config)
+        var output = OutputBuffer()
+        let input = texts.isEmpty ? Array(standardInputLines()) : texts
+        // Batches of the input at a time, so a long stdin streams rather than waiting for the end.
+        for start in stride(from: 0, to: input.count, by: 256) {
+            let chunk = Array(input[start..<min(start + 256, input.count)])
+            for (text, result) in zip(chunk, classifier.classify(chunk, batchSize: batch, explain: explain)) {
+                output.write(scoreJSON(text: text, result: result, logits: logits) + "\n")
+            }
+        }
+        output.flush()
+    }
+}
+
+/// The JSON line `monitorctl score` prints for one text (keys in a stable order).
+func scoreJSON(text: String, result: Classification, logits: Bool) -> String {
+    var fields = ["\"text\": \(jsonString(text))"]
+    let heads = result.heads.map { head in
+        let scores = zip(head.labels, head.probabilities).map { "\(jsonString($0)): \(jsonNumber($1))" }
+        return "\(jsonString(head.name)): {\"label\": \(jsonString(head.label)), \"scores\": {\(scores.joined(separator: ", "))}}"
+    }
+    fields.append("\"heads\": {\(heads.joined(separator: ", "))}")
+    if logits {
+        let values = result.heads.map { "\(jsonString($0.name)): [\($0.logits.map(jsonNumber).joined(separator: ", "))]" }
+        fields.append("\"logits\": {\(values.joined(separator: ", "))}")
+    }
+    if let explanation = result.explanation {
+        let words = explanation.map { "{\"word\": \(jsonString($0.word)), \"weight\": \(jsonNumber($0.weight))}" }
+        fields.append("\"explanation\": [\(words.joined(separator: ", "))]")
+    }
+    return "{\(fields.joined(separator: ", "))}"
+}
+
+/// A finite float as a JSON number, rounded to 6 significant digits.
+func jsonNumber(_ value: Float) -> String {
+    value.isFinite ? String(format: "%.6g", Double(value)) : "null"
+}
+
+/// The classifier of `--model`, else of the configuration's `model`.
+func loadClassifier(model: String?, config: ConfigOptions, threads: Int? = nil) throws -> TextClassifier {
+    let folder = try model ?? config.load().model
+    do {
+        return try TextClassifier(folder: folder, threads: threads)
+    } catch {
+        printError("monitorctl: \(error)")
+        throw ExitCode.failure
+    }
+}
