@@ -7,7 +7,7 @@ STATEDIR   ?= /var/lib/finsent
 UNITDIR    ?= /etc/systemd/system
 DATADIR    ?= $(PREFIX)/share/finsent
 
-.PHONY: run test build deps install uninstall migrations clean
+.PHONY: run test build deps install uninstall migrations bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -19,8 +19,16 @@ run: build
 	.build/release/monitord --config $(CONFIG)
 
 test: deps
+	scripts/fetch-test-models.sh
 	swift build --build-tests -j $(SWIFT_JOBS)
 	swift test --skip-build
+
+# Speed against Hugging Face tokenizers and ONNX Runtime (needs tools/*/requirements.txt).
+bench: deps
+	scripts/fetch-test-models.sh
+	swift build -c release -j $(SWIFT_JOBS) --product monitorctl
+	python3 tools/tokenizer/bench.py
+	python3 tools/engine/bench.py
 
 # Regenerate the migrations compiled into the binary after adding migrations/NNNN_*.sql.
 migrations:

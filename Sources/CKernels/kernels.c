@@ -165,7 +165,7 @@ void CKernels_pack_weight(const float *weight, float *packed, long in, long out)
             }
 }
 
-#define ROWS 6
+#define ROWS 8
 
 // ROWS rows × one panel of 32 columns: the accumulators stay in registers
 // (12 AVX-512 or 24 AVX2 registers) while the panel streams through once.

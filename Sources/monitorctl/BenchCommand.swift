@@ -121,8 +121,6 @@ extension BenchCommand {
             seconds.sort()
             let median = seconds[seconds.count / 2]
             let flops = lengths.reduce(0.0) { $0 + Self.flops(tokens: $1, config: classifier.encoder.config) }
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
             var fields: [(String, String)] = [
                 ("items", "\(texts.count)"), ("tokens", "\(lengths.reduce(0, +))"), ("batch", "\(batch)"),
                 ("threads", "\(threads)"), ("runs", "\(runs)"),
@@ -134,7 +132,7 @@ extension BenchCommand {
                 let percentile = { (p: Double) in latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] * 1000 }
                 fields += [("p50_ms", String(format: "%.3f", percentile(0.5))), ("p99_ms", String(format: "%.3f", percentile(0.99)))]
             }
-            fields.append(("peak_rss_mb", String(format: "%.1f", Double(usage.ru_maxrss) / 1024)))
+            fields.append(("peak_rss_mb", String(format: "%.1f", Double(peakResidentKilobytes()) / 1024)))
             fields.append(("model", jsonString(classifier.version)))
             print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         }
@@ -176,4 +174,13 @@ extension BenchCommand {
                 + "\"openblas_core\": \(jsonString(String(cString: COpenBLAS_corename())))}")
         }
     }
+}
+
+/// This process's peak resident memory (VmHWM) in KiB. Unlike getrusage's ru_maxrss,
+/// it is not inherited from the process that started this one (a Python benchmark).
+func peakResidentKilobytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+    else { return 0 }
+    return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
 }

@@ -31,7 +31,9 @@ struct ScoreCommand: ParsableCommand {
     var batch = 32
 
     func run() throws {
-        let classifier = try loadClassifier(model: model, config: config)
+        let settings = model == nil ? try config.load().engine : nil
+        let classifier = try loadClassifier(model: model, config: config, threads: settings?.threads,
+                                            maxLength: settings?.maxLength ?? 128)
         var output = OutputBuffer()
         let input = texts.isEmpty ? Array(standardInputLines()) : texts
         // Batches of the input at a time, so a long stdin streams rather than waiting for the end.
@@ -70,10 +72,10 @@ func jsonNumber(_ value: Float) -> String {
 }
 
 /// The classifier of `--model`, else of the configuration's `model`.
-func loadClassifier(model: String?, config: ConfigOptions, threads: Int? = nil) throws -> TextClassifier {
+func loadClassifier(model: String?, config: ConfigOptions, threads: Int? = nil, maxLength: Int = 128) throws -> TextClassifier {
     let folder = try model ?? config.load().model
     do {
-        return try TextClassifier(folder: folder, threads: threads)
+        return try TextClassifier(folder: folder, maxLength: maxLength, threads: threads)
     } catch {
         printError("monitorctl: \(error)")
         throw ExitCode.failure

@@ -49,12 +49,13 @@ private struct ConfigBuilder {
     let folder: URL
     let environment: [String: String]
 
-    static let topKeys = ["database", "model", "http", "api", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
+    static let topKeys = ["database", "model", "engine", "http", "api", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
 
     func build(_ document: JSONValue, file: String) -> MonitorConfig? {
         guard let top = reader.object(document, at: "", allowed: Self.topKeys) else { return nil }
         let database = top.required("database").flatMap { path($0.value, at: $0.path) }
         let model = top.required("model").flatMap { path($0.value, at: $0.path) }
+        let engine = engine(top.optional("engine"))
         let http = http(top.optional("http"))
         let api = api(top.optional("api"))
         let feeds = list(top.optional("feeds"), what: "feed id", element: feed)
@@ -73,10 +74,10 @@ private struct ConfigBuilder {
         let shutdownTimeout = top.optional("shutdownTimeout")
             .map { reader.duration($0.value, at: $0.path, minimum: .seconds(1)) } ?? .seconds(10)
 
-        guard let database, let model, let http, let api, let feeds, let watchlist, let rules, let webhooks,
+        guard let database, let model, let engine, let http, let api, let feeds, let watchlist, let rules, let webhooks,
               let shutdownTimeout
         else { return nil }
-        return MonitorConfig(file: file, database: database, model: model, http: http, api: api, feeds: feeds,
+        return MonitorConfig(file: file, database: database, model: model, engine: engine, http: http, api: api, feeds: feeds,
                              watchlist: watchlist, rules: rules, webhooks: webhooks, logLevel: logLevel,
                              shutdownTimeout: shutdownTimeout)
     }
@@ -96,6 +97,25 @@ private struct ConfigBuilder {
         reader.checkUnique(parsed.compactMap { item in item.entry.map { (item.path, $0.id) } }, what: what)
         let values = parsed.compactMap(\.entry?.value)
         return values.count == elements.count ? values : nil
+    }
+
+    func engine(_ field: (path: String, value: JSONValue)?) -> EngineSettings? {
+        var settings = EngineSettings(threads: min(ProcessInfo.processInfo.activeProcessorCount, 8), maxLength: 128, batchSize: 32)
+        guard let field else { return settings }
+        guard let object = reader.object(field.value, at: field.path, allowed: ["threads", "maxLength", "batchSize"]) else {
+            return nil
+        }
+        var valid = true
+        if let (p, v) = object.optional("threads") {
+            if let n = reader.integer(v, at: p, in: 1...64) { settings.threads = n } else { valid = false }
+        }
+        if let (p, v) = object.optional("maxLength") {
+            if let n = reader.integer(v, at: p, in: 8...512) { settings.maxLength = n } else { valid = false }
+        }
+        if let (p, v) = object.optional("batchSize") {
+            if let n = reader.integer(v, at: p, in: 1...1024) { settings.batchSize = n } else { valid = false }
+        }
+        return valid ? settings : nil
     }
 
     func http(_ field: (path: String, value: JSONValue)?) -> HTTPSettings? {

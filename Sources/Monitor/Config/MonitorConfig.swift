@@ -10,6 +10,7 @@ public struct MonitorConfig: Sendable, Equatable {
     public var database: String
     /// The model folder (Hugging Face layout).
     public var model: String
+    public var engine: EngineSettings
     public var http: HTTPSettings
     public var api: APISettings
     public var feeds: [FeedConfig]
@@ -20,6 +21,16 @@ public struct MonitorConfig: Sendable, Equatable {
     public var logLevel: Logger.Level
     /// How long a graceful shutdown may take before services are cancelled.
     public var shutdownTimeout: Duration
+}
+
+/// How the model runs.
+public struct EngineSettings: Sendable, Equatable {
+    /// Cores one batch may use.
+    public var threads: Int
+    /// Texts are truncated to this many tokens, [CLS] and [SEP] included.
+    public var maxLength: Int
+    /// Texts scored together.
+    public var batchSize: Int
 }
 
 /// Outgoing HTTP (feeds and webhooks).

@@ -34,7 +34,7 @@ public final class TextClassifier {
         do {
             tokenizer = try WordPieceTokenizer(folder: folder)
         } catch {
-            throw ModelError(file: folder, error.description)
+            throw ModelError(error)
         }
         guard tokenizer.vocabulary.count <= config.vocabularySize else {
             throw ModelError(file: configFile, "vocab_size \(config.vocabularySize) is smaller than the tokenizer's \(tokenizer.vocabulary.count) tokens")
@@ -45,7 +45,7 @@ public final class TextClassifier {
             checkpoint = try Checkpoint(folder: folder)
             weights = try BertWeights(file: checkpoint, config: config)
         } catch {
-            throw ModelError(file: error.file, error.tensor.map { "tensor \($0): \(error.reason)" } ?? error.reason)
+            throw ModelError(error)
         }
         self.threads = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 8))
         self.folder = folder

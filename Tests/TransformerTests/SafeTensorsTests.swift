@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import Transformer
+
+/// Writes a safetensors file from a header and raw data; returns its path.
+private func writeSafeTensors(header: String, data: [UInt8], headerLength: UInt64? = nil) throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("finsent-st-\(UUID().uuidString).safetensors")
+    var bytes: [UInt8] = []
+    var length = (headerLength ?? UInt64(header.utf8.count)).littleEndian
+    withUnsafeBytes(of: &length) { bytes.append(contentsOf: $0) }
+    bytes.append(contentsOf: Array(header.utf8))
+    bytes.append(contentsOf: data)
+    try Data(bytes).write(to: url)
+    return url.path
+}
+
+private func floatBytes(_ values: [Float]) -> [UInt8] {
+    values.flatMap { value -> [UInt8] in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+}
+
+@Suite("safetensors files")
+struct SafeTensorsTests {
+    @Test("F32, F16 and BF16 tensors read as Float, other dtypes are validated and skipped")
+    func dtypes() throws {
+        let f16: [UInt16] = [0x3C00, 0xC000, 0x7BFF, 0x0001, 0x7C00]   // 1, -2, 65504, smallest subnormal, +inf
+        let bf16: [UInt16] = [0x3F80, 0xC0A0]                          // 1, -5
+        var data = floatBytes([1.5, -0.25])
+        data += f16.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }
+        data += bf16.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }
+        data += [UInt8](repeating: 0, count: 16)
+        let path = try writeSafeTensors(header: """
+            {"__metadata__": {"format": "pt"},
+             "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+             "h": {"dtype": "F16", "shape": [5], "data_offsets": [8, 18]},
+             "b": {"dtype": "BF16", "shape": [1, 2], "data_offsets": [18, 22]},
+             "ids": {"dtype": "I64", "shape": [2], "data_offsets": [22, 38]}}
+            """, data: data)
+        let file = try SafeTensorsFile(path: path)
+        #expect(file.metadata == ["format": "pt"])
+        #expect(try file.floats("a") == [1.5, -0.25])
+        #expect(try file.weights("a").array == [1.5, -0.25])
+        #expect(try file.floats("h") == [1, -2, 65504, Float(sign: .plus, exponent: -24, significand: 1), .infinity])
+        #expect(try file.floats("b", shape: [1, 2]) == [1, -5])
+        let shape = #expect(throws: SafeTensorsError.self) { _ = try file.floats("b", shape: [2, 1]) }
+        #expect(shape?.description == "\(path): tensor b: shape [1, 2], expected [2, 1]")
+        let ids = #expect(throws: SafeTensorsError.self) { _ = try file.floats("ids") }
+        #expect(ids?.description.contains("tensor ids: dtype I64 cannot be read as weights") == true)
+        let missing = #expect(throws: SafeTensorsError.self) { _ = try file.floats("nope") }
+        #expect(missing?.description == "\(path): tensor nope: missing")
+    }
+
+    @Test("malformed files are one clear error naming the file and tensor", arguments: [
+        (#"{"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}"#, 8, "tensor w: data [0, 16) runs past the end of the file (truncated?)"),
+        (#"{"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}"#, 8, "tensor w: shape [3] of F32 needs 12 bytes, offsets give 8"),
+        (#"{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "v": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}"#, 8, "data overlaps tensor w"),
+        (#"{"w": {"dtype": "Q4", "shape": [2], "data_offsets": [0, 8]}}"#, 8, "tensor w: unknown dtype Q4"),
+        (#"{"w": {"dtype": "F32", "shape": [2]}}"#, 8, "tensor w: header entry needs dtype, shape and two data_offsets"),
+        (#"{"w": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}}"#, 8, "tensor w: invalid shape [2] or offsets [8, 0]"),
+        (#"{"w": "#, 8, "header is not valid JSON"),
+        (#"[1, 2]"#, 8, "header is not a JSON object"),
+    ])
+    func malformed(header: String, dataBytes: Int, message: String) throws {
+        let path = try writeSafeTensors(header: header, data: [UInt8](repeating: 0, count: dataBytes))
+        let error = #expect(throws: SafeTensorsError.self) { _ = try SafeTensorsFile(path: path) }
+        #expect(error?.description.hasPrefix(path + ": ") == true)
+        #expect(error?.description.contains(message) == true, "got: \(String(describing: error))")
+    }
+
+    @Test("truncated headers and tiny files")
+    func truncated() throws {
+        let lying = try writeSafeTensors(header: "{}", data: [], headerLength: 4096)
+        let error = #expect(throws: SafeTensorsError.self) { _ = try SafeTensorsFile(path: lying) }
+        #expect(error?.description == "\(lying): truncated: header of 4096 bytes but the file has 10")
+
+        let tiny = FileManager.default.temporaryDirectory.appendingPathComponent("finsent-st-\(UUID().uuidString)").path
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: tiny))
+        let short = #expect(throws: SafeTensorsError.self) { _ = try SafeTensorsFile(path: tiny) }
+        #expect(short?.description.contains("shorter than the 8-byte header length") == true)
+
+        let absent = #expect(throws: SafeTensorsError.self) { _ = try SafeTensorsFile(path: tiny + ".missing") }
+        #expect(absent?.description.contains("cannot open: No such file or directory") == true)
+    }
+
+    @Test("a model folder with a missing or inconsistent part names the file")
+    func modelFolders() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("finsent-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let noConfig = #expect(throws: ModelError.self) { _ = try TextClassifier(folder: folder.path) }
+        #expect(noConfig?.description == "\(folder.path)/config.json: missing (expected a Hugging Face model folder)")
+
+        // The tiny model's files, with a config that disagrees with the weights.
+        for name in ["model.safetensors", "vocab.txt", "tokenizer.json"] {
+            let source = URL(fileURLWithPath: tinyBertFolder + "/" + name).resolvingSymlinksInPath()
+            try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent(name))
+        }
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tinyBertFolder + "/config.json"))) as! [String: Any]
+        config["intermediate_size"] = 48
+        try JSONSerialization.data(withJSONObject: config).write(to: folder.appendingPathComponent("config.json"))
+        let mismatch = #expect(throws: ModelError.self) { _ = try TextClassifier(folder: folder.path) }
+        #expect(mismatch?.description == "\(folder.path)/model.safetensors: tensor bert.encoder.layer.0.intermediate.dense.weight: shape [64, 32], expected [48, 32]")
+
+        config["hidden_act"] = "swish"
+        try JSONSerialization.data(withJSONObject: config).write(to: folder.appendingPathComponent("config.json"))
+        let activation = #expect(throws: ModelError.self) { _ = try TextClassifier(folder: folder.path) }
+        #expect(activation?.description.contains("hidden_act swish is not supported") == true)
+
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("model.safetensors"))
+        config["hidden_act"] = "gelu"
+        try JSONSerialization.data(withJSONObject: config).write(to: folder.appendingPathComponent("config.json"))
+        let noWeights = #expect(throws: ModelError.self) { _ = try TextClassifier(folder: folder.path) }
+        #expect(noWeights?.description.contains("model.safetensors: missing, and no model.safetensors.index.json either") == true)
+    }
+
+    @Test("a plain checkpoint's head is called sentiment with its id2label labels; explanations cover the words")
+    func headsAndExplanations() throws {
+        let classifier = try TextClassifier(folder: tinyBertFolder, threads: 1)
+        #expect(classifier.heads.map(\.name) == ["sentiment"])
+        #expect(classifier.heads[0].labels == ["negative", "neutral", "positive"])
+        let result = try #require(classifier.classify(["Shares plunge after the unexpected profit warning"], explain: true).first)
+        let sentiment = try #require(result[head: "sentiment"])
+        #expect(abs(sentiment.probabilities.reduce(0, +) - 1) < 1e-5)
+        let words = try #require(result.explanation)
+        #expect(Set(words.map(\.word)) == ["Shares", "plunge", "after", "the", "unexpected", "profit", "warning"])
+        #expect(abs(words.reduce(0) { $0 + $1.weight } - 1) < 1e-4)
+        #expect(words.map(\.weight) == words.map(\.weight).sorted(by: >))
+    }
+}
