@@ -120,32 +120,51 @@ CLONES void CKernels_add_layer_norm(float *x, const float *bias, const float *re
 CLONES void CKernels_attention(const float *qkv, float *context, long length, long hidden, long heads,
                                float scale, float *scratch, float *cls) {
     const long stride = 3 * hidden, size = hidden / heads;
-    float *scores = scratch;                 // (length, length)
-    float *keys = scratch + length * length; // (size, length): K of one head, transposed
+    // Rows padded to a multiple of 16 so the loops over j vectorise with no scalar tail;
+    // the padded columns hold zeros or garbage and are never read back.
+    const long padded = (length + 15) & ~15L;
+    float *scores = scratch;                  // (length, padded)
+    float *keys = scratch + length * padded;  // (size, padded): K of one head, transposed
     for (long h = 0; h < heads; h++) {
         const float *q = qkv + h * size, *k = qkv + hidden + h * size, *v = qkv + 2 * hidden + h * size;
-        for (long j = 0; j < length; j++)
-            for (long d = 0; d < size; d++) keys[d * length + j] = k[j * stride + d];
-        // scores[i][j] = scale · q_i · k_j, vectorised over j.
-        for (long i = 0; i < length; i++) {
-            float *row = scores + i * length;
-            for (long j = 0; j < length; j++) row[j] = 0;
-            for (long d = 0; d < size; d++) {
-                const float qd = q[i * stride + d] * scale, *kd = keys + d * length;
-                for (long j = 0; j < length; j++) row[j] += qd * kd[j];
-            }
+        for (long d = 0; d < size; d++) {
+            float *row = keys + d * padded;
+            for (long j = 0; j < length; j++) row[j] = k[j * stride + d];
+            for (long j = length; j < padded; j++) row[j] = 0.0f;
         }
-        CKernels_softmax_rows(scores, length, length);
+        // scores[i][j] = scale · q_i · k_j: 16 columns at a time, summed over d in registers.
+        for (long i = 0; i < length; i++) {
+            float *row = scores + i * padded;
+            const float *qi = q + i * stride;
+            for (long j0 = 0; j0 < padded; j0 += 16) {
+                float acc[16] = {0};
+                for (long d = 0; d < size; d++) {
+                    const float qd = qi[d], *kd = keys + d * padded + j0;
+                    for (int c = 0; c < 16; c++) acc[c] += qd * kd[c];
+                }
+                for (int c = 0; c < 16; c++) row[j0 + c] = acc[c] * scale;
+            }
+            CKernels_softmax_rows(row, 1, length);
+        }
         if (cls)
             for (long j = 0; j < length; j++) cls[j] += scores[j] / (float)heads;
-        // context_i = Σ_j p_ij · v_j, vectorised over the head's columns.
+        // context_i = Σ_j p_ij · v_j: 16 of the head's columns at a time, summed in registers.
         for (long i = 0; i < length; i++) {
             float *out = context + i * hidden + h * size;
-            const float *p = scores + i * length;
-            for (long d = 0; d < size; d++) out[d] = 0;
-            for (long j = 0; j < length; j++) {
-                const float pj = p[j], *vj = v + j * stride;
-                for (long d = 0; d < size; d++) out[d] += pj * vj[d];
+            const float *p = scores + i * padded;
+            long d0 = 0;
+            for (; d0 + 16 <= size; d0 += 16) {
+                float acc[16] = {0};
+                for (long j = 0; j < length; j++) {
+                    const float pj = p[j], *vj = v + j * stride + d0;
+                    for (int c = 0; c < 16; c++) acc[c] += pj * vj[c];
+                }
+                for (int c = 0; c < 16; c++) out[d0 + c] = acc[c];
+            }
+            for (; d0 < size; d0++) {
+                float sum = 0.0f;
+                for (long j = 0; j < length; j++) sum += p[j] * v[j * stride + d0];
+                out[d0] = sum;
             }
         }
     }

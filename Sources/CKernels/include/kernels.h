@@ -32,7 +32,7 @@ void CKernels_add_bias(float *x, const float *bias, long rows, long width);
 /// Multi-head self-attention of one sequence without padding:
 ///   qkv:     (length, 3·hidden) rows of [Q | K | V], head h at columns h·headSize of each part
 ///   context: (length, hidden), row stride `hidden`: softmax(Q·Kᵀ·scale)·V per head
-///   scratch: at least length·length + headSize·length floats
+///   scratch: at least (length + headSize)·roundUp(length, 16) floats
 ///   cls:     NULL, or (length): adds row 0 of each head's probabilities divided by the head count
 void CKernels_attention(const float *qkv, float *context, long length, long hidden, long heads,
                         float scale, float *scratch, float *cls);

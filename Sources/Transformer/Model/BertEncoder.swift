@@ -56,7 +56,7 @@ public final class BertEncoder {
         // Packed like the rows: for each token, the attention [CLS] of its sequence pays it.
         var clsPacked = [Float](repeating: 0, count: captureCLSAttention ? total : 0)
 
-        let attentionScratch = scores.reserve(longest * longest + config.headSize * longest)
+        let attentionScratch = scores.reserve((longest + config.headSize) * ((longest + 15) / 16 * 16))
         let inner = config.intermediateSize
         for (layerIndex, layer) in weights.layers.enumerated() {
             layer.qkv.apply(qkvRows, x, rows: total, threads: threads)
