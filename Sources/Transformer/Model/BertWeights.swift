@@ -14,8 +14,7 @@ struct BertWeights: Sendable {
 
     struct Head: Sendable {
         let config: HeadConfig
-        let weight: Weights  // (labels, hidden)
-        let bias: Weights    // (labels)
+        let linear: PackedLinear  // hidden → labels
     }
 
     let wordEmbeddings: Weights        // (vocab, hidden)
@@ -23,7 +22,8 @@ struct BertWeights: Sendable {
     let tokenTypeEmbeddings: Weights   // (typeVocab, hidden)
     let embeddingNormGamma: Weights, embeddingNormBeta: Weights
     let layers: [Layer]
-    let poolerWeight: Weights?, poolerBias: Weights?
+    /// BERT's pooler dense layer (tanh follows), if the checkpoint has one.
+    let pooler: PackedLinear?
     let heads: [Head]
 
     init(file: Checkpoint, config: BertConfig) throws(SafeTensorsError) {
@@ -68,20 +68,20 @@ struct BertWeights: Sendable {
         }
         self.layers = layers
         if file.info(prefix + "pooler.dense.weight") != nil {
-            poolerWeight = try tensor("pooler.dense.weight", [hidden, hidden])
-            poolerBias = try tensor("pooler.dense.bias", [hidden])
+            pooler = try dense("pooler.dense", out: hidden, in: hidden)
         } else {
-            poolerWeight = nil
-            poolerBias = nil
+            pooler = nil
         }
         var heads: [Head] = []
         for head in Self.headConfigs(config, file: file) {
-            if head.pooling == .pooler && poolerWeight == nil {
+            if head.pooling == .pooler && pooler == nil {
                 throw SafeTensorsError(file: file.files[0].path, tensor: prefix + "pooler.dense.weight",
                                        "missing, and head \(head.name) uses the pooler")
             }
-            heads.append(Head(config: head, weight: try file.weights(head.weight, shape: [head.labels.count, hidden]),
-                              bias: try file.weights(head.bias, shape: [head.labels.count])))
+            let weight = try file.weights(head.weight, shape: [head.labels.count, hidden])
+            heads.append(Head(config: head, linear: PackedLinear(
+                weight: weight.pointer, bias: try file.weights(head.bias, shape: [head.labels.count]),
+                inFeatures: hidden, outFeatures: head.labels.count)))
         }
         self.heads = heads
     }

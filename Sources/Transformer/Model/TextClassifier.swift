@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import WordPiece
 
@@ -144,26 +145,21 @@ public final class TextClassifier {
             }
             return mean.map { $0 / Float(length) }
         case .pooler:
-            guard let weight = encoder.weights.poolerWeight, let bias = encoder.weights.poolerBias else { return cls }
-            return (0..<width).map { out in
-                var sum = bias[out]
-                for index in 0..<width { sum += weight[out * width + index] * cls[index] }
-                return Foundation.tanh(sum)
-            }
+            guard let pooler = encoder.weights.pooler else { return cls }
+            var pooled = [Float](repeating: 0, count: width)
+            pooler.apply(&pooled, cls, rows: 1)
+            CKernels_tanh(&pooled, width)
+            return pooled
         }
     }
 
     private func predict(output: EncoderOutput, sequence: Int) -> [HeadPrediction] {
         var pooled: [HeadConfig.Pooling: [Float]] = [:]
-        let width = encoder.config.hiddenSize
         return encoder.weights.heads.map { head in
             let vector = pooled[head.config.pooling] ?? pool(output, sequence: sequence, pooling: head.config.pooling)
             pooled[head.config.pooling] = vector
-            let logits = (0..<head.config.labels.count).map { label in
-                var sum = head.bias[label]
-                for index in 0..<width { sum += head.weight[label * width + index] * vector[index] }
-                return sum
-            }
+            var logits = [Float](repeating: 0, count: head.config.labels.count)
+            head.linear.apply(&logits, vector, rows: 1)
             let scaled = logits.map { $0 / head.config.temperature }
             let maximum = scaled.max() ?? 0
             let exps = scaled.map { Foundation.exp($0 - maximum) }
