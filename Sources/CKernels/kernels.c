@@ -186,35 +186,26 @@ void CKernels_pack_weight(const float *weight, float *packed, long in, long out)
 
 #define ROWS 8
 
-// ROWS rows × one panel of 32 columns: the accumulators stay in registers
-// (12 AVX-512 or 24 AVX2 registers) while the panel streams through once.
-static inline __attribute__((always_inline)) void linear_rows(float *out, const float *x, const float *panel, const float *bias,
-                               long in, long out_features, long column, long width) {
+// Up to ROWS rows × one panel of 32 columns: the accumulators stay in registers
+// (16 AVX-512 or 32 AVX2 registers' worth) while the panel streams through once.
+// A short final block repeats its last row instead of streaming the panel again per row.
+static inline __attribute__((always_inline)) void linear_rows(float *out, const float *x, const float *panel,
+                                                              const float *bias, long rows, long in,
+                                                              long out_features, long column, long width) {
+    const float *row[ROWS];
+    for (int r = 0; r < ROWS; r++) row[r] = x + (r < rows ? r : rows - 1) * in;
     float acc[ROWS][CKERNELS_PANEL];
     for (int r = 0; r < ROWS; r++)
         for (int c = 0; c < CKERNELS_PANEL; c++) acc[r][c] = 0.0f;
     for (long k = 0; k < in; k++) {
         const float *w = panel + k * CKERNELS_PANEL;
         for (int r = 0; r < ROWS; r++) {
-            float a = x[r * in + k];
+            float a = row[r][k];
             for (int c = 0; c < CKERNELS_PANEL; c++) acc[r][c] += a * w[c];
         }
     }
-    for (long r = 0; r < ROWS; r++)
+    for (long r = 0; r < rows; r++)
         for (long c = 0; c < width; c++) out[r * out_features + column + c] = acc[r][c] + (bias ? bias[column + c] : 0.0f);
-}
-
-// One row × one panel, for the rows left over.
-static inline __attribute__((always_inline)) void linear_row(float *out, const float *x, const float *panel, const float *bias,
-                              long in, long column, long width) {
-    float acc[CKERNELS_PANEL];
-    for (int c = 0; c < CKERNELS_PANEL; c++) acc[c] = 0.0f;
-    for (long k = 0; k < in; k++) {
-        const float *w = panel + k * CKERNELS_PANEL;
-        float a = x[k];
-        for (int c = 0; c < CKERNELS_PANEL; c++) acc[c] += a * w[c];
-    }
-    for (long c = 0; c < width; c++) out[column + c] = acc[c] + (bias ? bias[column + c] : 0.0f);
 }
 
 CLONES void CKernels_linear(float *out, const float *x, const float *packed, const float *bias,
@@ -223,10 +214,8 @@ CLONES void CKernels_linear(float *out, const float *x, const float *packed, con
         const float *panel = packed + p * in * CKERNELS_PANEL;
         long column = p * CKERNELS_PANEL;
         long width = out_features - column < CKERNELS_PANEL ? out_features - column : CKERNELS_PANEL;
-        long i = 0;
-        for (; i + ROWS <= rows; i += ROWS)
-            linear_rows(out + i * out_features, x + i * in, panel, bias, in, out_features, column, width);
-        for (; i < rows; i++)
-            linear_row(out + i * out_features, x + i * in, panel, bias, in, column, width);
+        for (long i = 0; i < rows; i += ROWS)
+            linear_rows(out + i * out_features, x + i * in, panel, bias, rows - i < ROWS ? rows - i : ROWS, in,
+                        out_features, column, width);
     }
 }
