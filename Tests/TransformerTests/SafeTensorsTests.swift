@@ -125,3 +125,57 @@ struct SafeTensorsTests {
         #expect(words.map(\.weight) == words.map(\.weight).sorted(by: >))
     }
 }
+
+@Suite("Declared heads")
+struct DeclaredHeadsTests {
+    @Test("finsent_heads: several named heads on one pass, each with its pooling and temperature")
+    func multipleHeads() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("finsent-heads-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in ["model.safetensors", "vocab.txt", "tokenizer.json"] {
+            let source = URL(fileURLWithPath: tinyBertFolder + "/" + name).resolvingSymlinksInPath()
+            try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent(name))
+        }
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tinyBertFolder + "/config.json"))) as! [String: Any]
+        config["finsent_heads"] = [
+            ["name": "tone", "labels": ["bad", "meh", "good"], "weight": "classifier.weight", "bias": "classifier.bias"],
+            ["name": "calibrated", "labels": ["bad", "meh", "good"], "weight": "classifier.weight", "bias": "classifier.bias",
+             "temperature": 2.5],
+            ["name": "averaged", "labels": ["x", "y", "z"], "weight": "classifier.weight", "bias": "classifier.bias",
+             "pooling": "mean"],
+        ]
+        try JSONSerialization.data(withJSONObject: config).write(to: folder.appendingPathComponent("config.json"))
+
+        let multi = try TextClassifier(folder: folder.path, threads: 1)
+        let plain = try TextClassifier(folder: tinyBertFolder, threads: 1)
+        #expect(multi.heads.map(\.name) == ["tone", "calibrated", "averaged"])
+        let text = "Regulator fines the bank over trading lapses"
+        let result = try #require(multi.classify([text]).first)
+        let reference = try #require(plain.classify([text]).first?[head: "sentiment"])
+        let tone = try #require(result[head: "tone"])
+        let calibrated = try #require(result[head: "calibrated"])
+        let averaged = try #require(result[head: "averaged"])
+        #expect(tone.logits == reference.logits, "same tensors and pooling as the plain head")
+        #expect(calibrated.logits == tone.logits)
+        let expected = tone.logits.map { exp($0 / 2.5) }
+        let total = expected.reduce(0, +)
+        #expect(zip(calibrated.probabilities, expected).allSatisfy { abs($0 - $1 / total) < 1e-6 }, "softmax(logits / temperature)")
+        #expect(averaged.logits != tone.logits, "mean pooling differs from the pooler")
+        #expect(averaged.labels == ["x", "y", "z"])
+    }
+
+    @Test("a declared head whose tensor is missing names the tensor")
+    func missingHeadTensor() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("finsent-heads-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in ["model.safetensors", "vocab.txt", "tokenizer.json"] {
+            let source = URL(fileURLWithPath: tinyBertFolder + "/" + name).resolvingSymlinksInPath()
+            try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent(name))
+        }
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tinyBertFolder + "/config.json"))) as! [String: Any]
+        config["finsent_heads"] = [["name": "topic", "labels": ["a", "b"]]]
+        try JSONSerialization.data(withJSONObject: config).write(to: folder.appendingPathComponent("config.json"))
+        let error = #expect(throws: ModelError.self) { _ = try TextClassifier(folder: folder.path) }
+        #expect(error?.description == "\(folder.path)/model.safetensors: tensor heads.topic.weight: missing")
+    }
+}

@@ -35,7 +35,9 @@ struct BertWeights: Sendable {
         /// A PyTorch nn.Linear (`name.weight` (out, in) and `name.bias`), packed.
         func dense(_ name: String, out: Int, in inputs: Int) throws(SafeTensorsError) -> PackedLinear {
             let weight = try tensor(name + ".weight", [out, inputs])
-            return PackedLinear(weight: weight.pointer, bias: try tensor(name + ".bias", [out]), inFeatures: inputs, outFeatures: out)
+            let linear = PackedLinear(weight: weight.pointer, bias: try tensor(name + ".bias", [out]), inFeatures: inputs, outFeatures: out)
+            file.discard(prefix + name + ".weight")  // the packed copy is what runs
+            return linear
         }
         func norm(_ name: String) throws(SafeTensorsError) -> (Weights, Weights) {
             if file.info(prefix + name + ".weight") != nil || file.info(prefix + name + ".gamma") == nil {
@@ -54,6 +56,7 @@ struct BertWeights: Sendable {
             var qkvBias: [Float] = []
             for part in ["query", "key", "value"] {
                 qkv += try file.floats(prefix + base + "attention.self.\(part).weight", shape: [hidden, hidden])
+                file.discard(prefix + base + "attention.self.\(part).weight")
                 qkvBias += try file.floats(prefix + base + "attention.self.\(part).bias", shape: [hidden])
             }
             let (attentionGamma, attentionBeta) = try norm(base + "attention.output.LayerNorm")

@@ -42,8 +42,11 @@ public final class TextClassifier {
         }
         let weights: BertWeights
         let checkpoint: Checkpoint
+        let digest: String
         do {
             checkpoint = try Checkpoint(folder: folder)
+            // Hashed before the weights are packed, so the file's pages and the packed copies are never all resident at once.
+            digest = Self.fingerprint(configFile: configFile, checkpoint: checkpoint)
             weights = try BertWeights(file: checkpoint, config: config)
         } catch {
             throw ModelError(error)
@@ -54,7 +57,6 @@ public final class TextClassifier {
         encoder = workers[0]
         heads = weights.heads.map(\.config)
         self.maxLength = max(2, min(maxLength, config.maxPositions))
-        let digest = Self.fingerprint(configFile: configFile, checkpoint: checkpoint)
         version = "\(base.standardizedFileURL.lastPathComponent)@\(digest)"
     }
 

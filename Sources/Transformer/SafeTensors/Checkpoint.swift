@@ -56,6 +56,11 @@ public final class Checkpoint: Sendable {
         try file(for: name).floats(name, shape: shape)
     }
 
+    /// Drops a tensor's mapped pages from resident memory (see `SafeTensorsFile.discard`).
+    public func discard(_ name: String) {
+        fileOfTensor[name].map { files[$0].discard(name) }
+    }
+
     /// A hash of every file's bytes.
     public func contentHash() -> UInt64 {
         files.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ $1.contentHash()) &* 0x100_0000_01b3 }

@@ -115,8 +115,21 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return Weights(try floats(name, shape: expected))
     }
 
+    /// Drops a tensor's mapped pages from this process's resident memory, once its values
+    /// have been copied or packed elsewhere (they are read back from the file if touched again).
+    public func discard(_ name: String) {
+        guard let tensor = tensors[name] else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (dataStart + tensor.range.lowerBound + page - 1) / page * page
+        let end = (dataStart + tensor.range.upperBound) / page * page
+        guard end > start else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     /// A 64-bit hash of the whole file (FNV-1a over 8-byte words): changes when any weight does.
+    /// Reading every page would keep the whole file resident, so the pages are released after.
     public func contentHash() -> UInt64 {
+        defer { madvise(UnsafeMutableRawPointer(mutating: base), length, MADV_DONTNEED) }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var offset = 0
         while offset + 8 <= length {
