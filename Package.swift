@@ -1,17 +1,18 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Module layout (dependencies flow one way, see docs/ARCHITECTURE.md):
-//   CCurl, COpenBLAS  system libraries with typed shims
+// Module layout (dependencies flow one way: C at the bottom, the executables on top):
+//   CCurl, COpenBLAS  system libraries with typed shims (OpenBLAS: the sgemm reference of `bench sgemm`)
 //   WordPiece         BERT tokenizer, identical to Hugging Face's (Foundation only)
-//   CKernels          the encoder's element-wise kernels in C (vectorised per CPU via target_clones)
-//   Transformer       safetensors, BERT encoder on OpenBLAS, classification heads
+//   CKernels          the encoder's kernels in C: packed dense layers, attention, GELU, LayerNorm
+//                     (vectorised for AVX-512/AVX2/x86-64, picked at load by target_clones)
+//   Transformer       safetensors, BERT encoder, classification heads, explanations
 //   Store             SQLite through GRDB: opening, migrations
 //   Monitor           configuration, daemon services, start-up and shutdown
 //   monitord          the daemon (thin @main)
 //   monitorctl        the operator's CLI (thin @main + subcommands)
-// The tokenizer and the encoder's kernels are optimised in debug builds too: unoptimised
-// SIMD code is tens of times slower, which would make `swift test` crawl.
+// The tokenizer and the encoder are optimised in debug builds too: unoptimised they are
+// tens of times slower, which would make `swift test` crawl.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-O"])]
 
 let package = Package(
@@ -44,7 +45,7 @@ let package = Package(
             name: "CKernels",
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
         ),
-        .target(name: "Transformer", dependencies: ["WordPiece", "COpenBLAS", "CKernels"], swiftSettings: hotPath),
+        .target(name: "Transformer", dependencies: ["WordPiece", "CKernels"], swiftSettings: hotPath),
         .target(
             name: "Store",
             dependencies: [
@@ -72,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "monitorctl",
             dependencies: [
-                "Monitor", "Store", "WordPiece", "Transformer",
+                "Monitor", "Store", "WordPiece", "Transformer", "COpenBLAS",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
