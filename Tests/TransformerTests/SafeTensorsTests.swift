@@ -18,6 +18,22 @@ private func floatBytes(_ values: [Float]) -> [UInt8] {
     values.flatMap { value -> [UInt8] in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
 }
 
+/// The tiny model's weights and tokenizer in a new folder (config.json is the caller's to write).
+@discardableResult
+private func tinyBertCopy(into folder: URL? = nil) throws -> URL {
+    let folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("finsent-tiny-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for name in ["model.safetensors", "vocab.txt", "tokenizer.json"] {
+        let source = URL(fileURLWithPath: tinyBertFolder + "/" + name).resolvingSymlinksInPath()
+        try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent(name))
+    }
+    return folder
+}
+
+private func tinyBertConfig() throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tinyBertFolder + "/config.json"))) as! [String: Any]
+}
+
 @Suite("safetensors files")
 struct SafeTensorsTests {
     @Test("F32, F16 and BF16 tensors read as Float, other dtypes are validated and skipped")
@@ -89,11 +105,8 @@ struct SafeTensorsTests {
         #expect(noConfig?.description == "\(folder.path)/config.json: missing (expected a Hugging Face model folder)")
 
         // The tiny model's files, with a config that disagrees with the weights.
-        for name in ["model.safetensors", "vocab.txt", "tokenizer.json"] {
-            let source = URL(fileURLWithPath: tinyBertFolder + "/" + name).resolvingSymlinksInPath()
-            try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent(name))
-        }
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tinyBertFolder + "/config.json"))) as! [String: Any]
+        try tinyBertCopy(into: folder)
+        var config = try tinyBertConfig()
         config["intermediate_size"] = 48
         try JSONSerialization.data(withJSONObject: config).write(to: folder.appendingPathComponent("config.json"))
         let mismatch = #expect(throws: ModelError.self) { _ = try TextClassifier(folder: folder.path) }
@@ -130,13 +143,8 @@ struct SafeTensorsTests {
 struct DeclaredHeadsTests {
     @Test("finsent_heads: several named heads on one pass, each with its pooling and temperature")
     func multipleHeads() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("finsent-heads-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for name in ["model.safetensors", "vocab.txt", "tokenizer.json"] {
-            let source = URL(fileURLWithPath: tinyBertFolder + "/" + name).resolvingSymlinksInPath()
-            try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent(name))
-        }
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tinyBertFolder + "/config.json"))) as! [String: Any]
+        let folder = try tinyBertCopy()
+        var config = try tinyBertConfig()
         config["finsent_heads"] = [
             ["name": "tone", "labels": ["bad", "meh", "good"], "weight": "classifier.weight", "bias": "classifier.bias"],
             ["name": "calibrated", "labels": ["bad", "meh", "good"], "weight": "classifier.weight", "bias": "classifier.bias",
@@ -166,13 +174,8 @@ struct DeclaredHeadsTests {
 
     @Test("a declared head whose tensor is missing names the tensor")
     func missingHeadTensor() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("finsent-heads-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for name in ["model.safetensors", "vocab.txt", "tokenizer.json"] {
-            let source = URL(fileURLWithPath: tinyBertFolder + "/" + name).resolvingSymlinksInPath()
-            try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent(name))
-        }
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tinyBertFolder + "/config.json"))) as! [String: Any]
+        let folder = try tinyBertCopy()
+        var config = try tinyBertConfig()
         config["finsent_heads"] = [["name": "topic", "labels": ["a", "b"]]]
         try JSONSerialization.data(withJSONObject: config).write(to: folder.appendingPathComponent("config.json"))
         let error = #expect(throws: ModelError.self) { _ = try TextClassifier(folder: folder.path) }
