@@ -206,13 +206,25 @@ public final class TextClassifier {
 }
 
 /// Slots written by concurrent workers, one slot each, read after they all finish.
+/// Raw storage rather than an array property: concurrent writes to one array, even
+/// to different elements, are overlapping accesses that Swift's exclusivity checks trap.
 private final class ResultSlots<Value>: @unchecked Sendable {
-    private var values: [Value?]
+    private let slots: UnsafeMutablePointer<Value?>
+    private let count: Int
 
-    init(count: Int) { values = Array(repeating: nil, count: count) }
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
 
     subscript(index: Int) -> Value? {
-        get { values[index] }
-        set { values[index] = newValue }
+        get { slots[index] }
+        set { slots[index] = newValue }
     }
 }
