@@ -68,4 +68,16 @@ struct PyTorchParityTests {
             #expect(maxAbsDifference(vector, mean) < Self.tolerance)
         }
     }
+
+    @Test("several worker threads give exactly the single-threaded numbers, for batches and for single texts")
+    func threadsAgree() throws {
+        let reference = try ReferenceFixture("tiny-bert")
+        let texts = reference.manifest.texts.map(\.text)
+        let single = try TextClassifier(folder: tinyBertFolder, threads: 1)
+        let parallel = try TextClassifier(folder: tinyBertFolder, threads: 2)
+        #expect(parallel.threads == 2)
+        let expected = single.classify(texts, batchSize: 8, explain: true)
+        #expect(parallel.classify(texts, batchSize: 8, explain: true) == expected, "batches split between workers")
+        #expect(texts.map { parallel.classify([$0], explain: true)[0] } == expected, "one text, columns split between workers")
+    }
 }
