@@ -84,19 +84,10 @@ CLONES void CKernels_softmax_rows(float *x, long rows, long width) {
     }
 }
 
-CLONES void CKernels_add_bias(float *x, const float *bias, long rows, long width) {
-    for (long r = 0; r < rows; r++) {
-        float *row = x + r * width;
-        for (long i = 0; i < width; i++) row[i] += bias[i];
-    }
-}
-
-CLONES void CKernels_add_layer_norm(float *x, const float *bias, const float *residual, long rows, long width,
+CLONES void CKernels_add_layer_norm(float *x, const float *residual, long rows, long width,
                                     const float *gamma, const float *beta, float epsilon) {
     for (long r = 0; r < rows; r++) {
         float *row = x + r * width;
-        if (bias)
-            for (long i = 0; i < width; i++) row[i] += bias[i];
         if (residual) {
             const float *add = residual + r * width;
             for (long i = 0; i < width; i++) row[i] += add[i];

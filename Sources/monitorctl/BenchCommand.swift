@@ -96,7 +96,7 @@ extension BenchCommand {
         }
 
         func run() throws {
-            let classifier = try loadClassifier(model: model.model, config: ConfigOptions(), threads: threads)
+            let classifier = try loadClassifier(folder: model.model, threads: threads)
             let texts = Array(standardInputLines())
             guard !texts.isEmpty else {
                 printError("monitorctl: no lines on standard input")

@@ -22,7 +22,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let classifier = try loadClassifier(model: model.model, config: ConfigOptions())
+        let classifier = try loadClassifier(folder: model.model)
         let texts = Array(standardInputLines())
         var output = OutputBuffer()
         for vector in classifier.embed(texts, pooling: HeadConfig.Pooling(rawValue: pooling)!) {

@@ -27,23 +27,30 @@ struct ScoreCommand: ParsableCommand {
     @Flag(name: .long, help: "Include the words that drove the score (last-layer [CLS] attention).")
     var explain = false
 
-    @Option(name: .long, help: "Texts per batch.")
-    var batch = 32
+    @Option(name: .long, help: "Texts per batch (default: engine.batchSize of the configuration, else 32).")
+    var batch: Int?
 
     func run() throws {
-        let settings = model == nil ? try config.load().engine : nil
-        let classifier = try loadClassifier(model: model, config: config, threads: settings?.threads,
-                                            maxLength: settings?.maxLength ?? 128)
+        // The configuration is read once, and only when it supplies the model.
+        let configuration = model == nil ? try config.load() : nil
+        let classifier = try loadClassifier(folder: model ?? configuration!.model, threads: configuration?.engine.threads,
+                                            maxLength: configuration?.engine.maxLength ?? 128)
+        let batchSize = batch ?? configuration?.engine.batchSize ?? 32
         var output = OutputBuffer()
-        let input = texts.isEmpty ? Array(standardInputLines()) : texts
-        // Batches of the input at a time, so a long stdin streams rather than waiting for the end.
-        for start in stride(from: 0, to: input.count, by: 256) {
-            let chunk = Array(input[start..<min(start + 256, input.count)])
-            for (text, result) in zip(chunk, classifier.classify(chunk, batchSize: batch, explain: explain)) {
+        var chunk: [String] = []
+        // Scored 256 lines at a time, so results of a long stdin appear before it ends.
+        func flush() {
+            for (text, result) in zip(chunk, classifier.classify(chunk, batchSize: batchSize, explain: explain)) {
                 output.write(scoreJSON(text: text, result: result, logits: logits) + "\n")
             }
+            output.flush()
+            chunk.removeAll(keepingCapacity: true)
         }
-        output.flush()
+        for text in texts.isEmpty ? standardInputLines() : AnySequence(texts) {
+            chunk.append(text)
+            if chunk.count == 256 { flush() }
+        }
+        flush()
     }
 }
 
@@ -71,9 +78,8 @@ func jsonNumber(_ value: Float) -> String {
     value.isFinite ? String(format: "%.6g", Double(value)) : "null"
 }
 
-/// The classifier of `--model`, else of the configuration's `model`.
-func loadClassifier(model: String?, config: ConfigOptions, threads: Int? = nil, maxLength: Int = 128) throws -> TextClassifier {
-    let folder = try model ?? config.load().model
+/// The classifier of a model folder, or a clear error and exit status 1.
+func loadClassifier(folder: String, threads: Int? = nil, maxLength: Int = 128) throws -> TextClassifier {
     do {
         return try TextClassifier(folder: folder, maxLength: maxLength, threads: threads)
     } catch {

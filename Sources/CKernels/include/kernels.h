@@ -22,12 +22,9 @@ void CKernels_tanh(float *x, long count);
 /// Softmax of each row of x (rows, width) in place.
 void CKernels_softmax_rows(float *x, long rows, long width);
 
-/// x = LayerNorm(x + bias + residual) per row (rows, width); bias and residual may be NULL.
-void CKernels_add_layer_norm(float *x, const float *bias, const float *residual, long rows, long width,
+/// x = LayerNorm(x + residual) per row (rows, width); residual may be NULL.
+void CKernels_add_layer_norm(float *x, const float *residual, long rows, long width,
                              const float *gamma, const float *beta, float epsilon);
-
-/// x += bias on every row of x (rows, width).
-void CKernels_add_bias(float *x, const float *bias, long rows, long width);
 
 /// Multi-head self-attention of one sequence without padding:
 ///   qkv:     (length, 3·hidden) rows of [Q | K | V], head h at columns h·headSize of each part

@@ -13,10 +13,10 @@ public struct EncoderOutput: Sendable {
     public let clsAttention: [[Float]]?
 }
 
-/// A BERT encoder over OpenBLAS.
+/// A BERT encoder on the packed kernels of `CKernels`.
 ///
 /// Sequences are packed one after another with no padding: the dense layers run
-/// once over all real tokens of the batch (one sgemm per projection, Q, K and V
+/// once over all real tokens of the batch (one product per projection, Q, K and V
 /// fused), and attention runs per sequence and head on strided views of the
 /// fused QKV matrix, so padding costs nothing and no mask is needed. Buffers are
 /// reused across calls. Not thread-safe: one encoder per inference thread.
@@ -25,7 +25,7 @@ public final class BertEncoder {
     let weights: BertWeights
 
     private let hidden = FloatBuffer(), qkv = FloatBuffer(), context = FloatBuffer()
-    private let projected = FloatBuffer(), intermediate = FloatBuffer(), scores = FloatBuffer()
+    private let projected = FloatBuffer(), intermediate = FloatBuffer(), attentionBuffer = FloatBuffer()
 
     init(config: BertConfig, weights: BertWeights) {
         self.config = config
@@ -56,7 +56,7 @@ public final class BertEncoder {
         // Packed like the rows: for each token, the attention [CLS] of its sequence pays it.
         var clsPacked = [Float](repeating: 0, count: captureCLSAttention ? total : 0)
 
-        let attentionScratch = scores.reserve((longest + config.headSize) * ((longest + 15) / 16 * 16))
+        let attentionScratch = attentionBuffer.reserve((longest + config.headSize) * ((longest + 15) / 16 * 16))
         let inner = config.intermediateSize
         for (layerIndex, layer) in weights.layers.enumerated() {
             layer.qkv.apply(qkvRows, x, rows: total, threads: threads)
@@ -71,13 +71,13 @@ public final class BertEncoder {
             }
             // x = LayerNorm(x + context·Woᵀ + bo)
             layer.attentionOutput.apply(projectedRows, contextRows, rows: total, threads: threads)
-            CKernels_add_layer_norm(x, nil, projectedRows, total, width,
+            CKernels_add_layer_norm(x, projectedRows, total, width,
                                     layer.attentionNormGamma.pointer, layer.attentionNormBeta.pointer, config.layerNormEpsilon)
             // x = LayerNorm(x + act(x·Wiᵀ + bi)·Woᵀ + bo)
             layer.intermediate.apply(inter, x, rows: total, threads: threads)
             config.activation.apply(inter, count: total * inner)
             layer.output.apply(projectedRows, inter, rows: total, threads: threads)
-            CKernels_add_layer_norm(x, nil, projectedRows, total, width,
+            CKernels_add_layer_norm(x, projectedRows, total, width,
                                     layer.outputNormGamma.pointer, layer.outputNormBeta.pointer, config.layerNormEpsilon)
             if captureLayers { layerStates?.append(Array(UnsafeBufferPointer(start: x, count: total * width))) }
         }
@@ -102,7 +102,7 @@ public final class BertEncoder {
                 row += 1
             }
         }
-        CKernels_add_layer_norm(x, nil, nil, row, width, weights.embeddingNormGamma.pointer,
+        CKernels_add_layer_norm(x, nil, row, width, weights.embeddingNormGamma.pointer,
                                 weights.embeddingNormBeta.pointer, config.layerNormEpsilon)
     }
 }

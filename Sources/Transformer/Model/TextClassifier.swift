@@ -6,9 +6,9 @@ import WordPiece
 /// `config.json`, `model.safetensors`, and `tokenizer.json` or `vocab.txt`.
 ///
 /// Parallelism: a batch of several texts is split between `threads` encoders that run
-/// at once, each calling OpenBLAS single-threaded (no synchronisation inside a layer,
-/// and the element-wise kernels run in parallel too); a single text runs on one encoder
-/// with OpenBLAS using all `threads`. Not thread-safe itself: call it from one thread.
+/// at once, each single-threaded (no synchronisation inside a layer, and the element-wise
+/// kernels run in parallel too); a single text runs on one encoder with each dense layer's
+/// output columns split between `threads` threads. Not thread-safe itself: call it from one thread.
 public final class TextClassifier {
     public let folder: String
     public let tokenizer: WordPieceTokenizer
@@ -21,7 +21,7 @@ public final class TextClassifier {
     public let heads: [HeadConfig]
     /// Inputs are truncated to this many tokens, [CLS] and [SEP] included.
     public let maxLength: Int
-    /// Identifies the weights: the folder name and a hash of config and tensor header.
+    /// Identifies the weights: the folder name and a hash of config.json and every weight byte.
     public let version: String
 
     /// Loads a model folder. `threads`: how many cores one batch may use (default: all, at most 8).
@@ -79,12 +79,6 @@ public final class TextClassifier {
             results[index] = self.pool(output, sequence: row, pooling: pooling)
         }
         return results
-    }
-
-    /// The raw encoder output for texts in one batch, in input order (tests and tools).
-    public func encode(_ texts: [String], captureLayers: Bool = false) -> (encodings: [Encoding], output: EncoderOutput) {
-        let encodings = texts.map { tokenizer.encode($0, maxLength: maxLength) }
-        return (encodings, encoder.forward(encodings.map(\.ids), captureLayers: captureLayers, threads: threads))
     }
 
     /// Tokenizes, orders by length, runs batches, and hands each text's row back with its input index.

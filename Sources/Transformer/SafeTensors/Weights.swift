@@ -20,8 +20,6 @@ public struct Weights: @unchecked Sendable {
 
     /// The values as an array (a copy).
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
-
-    public subscript(index: Int) -> Float { pointer[index] }
 }
 
 /// Heap memory for owned weights (an array's storage cannot be pinned beyond a closure).
