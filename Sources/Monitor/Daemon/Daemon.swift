@@ -48,7 +48,7 @@ public enum Daemon {
         return ExitStatus.success
     }
 
-    /// The daemon's services over an opened database; tests run it too.
+    /// The daemon's services over an opened database.
     public static func makeServiceGroup(config: MonitorConfig, database: DatabasePool, logger: Logger) async -> ServiceGroup {
         let notifier = SystemdNotifier()
         let current = CurrentConfig(config)
