@@ -7,6 +7,8 @@ import PackageDescription
 //   CKernels          the encoder's kernels in C: packed dense layers, attention, GELU, LayerNorm
 //                     (vectorised for AVX-512/AVX2/x86-64, picked at load by target_clones)
 //   Transformer       safetensors, BERT encoder, classification heads, explanations
+//   Feeds             feed documents to normalised items: safe XML, RSS/Atom/JSON Feed/social JSON
+//   CurlHTTP          concurrent HTTP over libcurl's multi interface (feeds now, webhooks later)
 //   Store             SQLite through GRDB: opening, migrations
 //   Monitor           configuration, daemon services, start-up and shutdown
 //   monitord          the daemon (thin @main)
@@ -46,6 +48,8 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
         ),
         .target(name: "Transformer", dependencies: ["WordPiece", "CKernels"], swiftSettings: hotPath),
+        .target(name: "Feeds", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
         .target(
             name: "Store",
             dependencies: [
@@ -56,7 +60,7 @@ let package = Package(
         .target(
             name: "Monitor",
             dependencies: [
-                "Store", "WordPiece", "Transformer", "CCurl", "COpenBLAS",
+                "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP", "CCurl", "COpenBLAS",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "monitorctl",
             dependencies: [
-                "Monitor", "Store", "WordPiece", "Transformer", "COpenBLAS",
+                "Monitor", "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP", "COpenBLAS",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -88,13 +92,24 @@ let package = Package(
             dependencies: ["Transformer", "WordPiece"],
             exclude: ["Fixtures"]
         ),
+        // A real HTTP/1.1 server on 127.0.0.1 for tests (feeds, redirects, slow and hostile responses, webhooks).
+        .target(name: "LocalHTTPServer", path: "Tests/Support/LocalHTTPServer"),
+        .testTarget(
+            name: "FeedsTests",
+            dependencies: ["Feeds"],
+            exclude: ["Corpus"]
+        ),
+        .testTarget(
+            name: "CurlHTTPTests",
+            dependencies: ["CurlHTTP", "LocalHTTPServer"]
+        ),
         .testTarget(
             name: "StoreTests",
             dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "MonitorTests",
-            dependencies: ["Monitor", "Store", "monitord", "monitorctl"]
+            dependencies: ["Monitor", "Store", "Feeds", "LocalHTTPServer", "monitord", "monitorctl"]
         ),
     ]
 )
