@@ -9,15 +9,21 @@ public enum FeedParser {
         guard let first = text.unicodeScalars.first(where: { !$0.properties.isWhitespace && $0 != "\u{FEFF}" }) else {
             throw FeedError.notXML("the document is empty")
         }
+        var feed: ParsedFeed
         switch first {
         case "<":
             let root = try XMLTreeParser.parse(text, documentURL: url, limits: limits)
-            return try XMLFeedReader.read(root)
+            feed = try XMLFeedReader.read(root)
         case "{", "[":
-            return try JSONFeedReader.read(text, base: url, mapping: mapping)
+            feed = try JSONFeedReader.read(text, base: url, mapping: mapping)
         default:
             let start = String(text.drop { $0.isWhitespace }.prefix(40)).replacingOccurrences(of: "\n", with: " ")
             throw FeedError.notXML("it starts with \"\(start)\", neither XML nor JSON")
         }
+        // Items without a title (allowed in RSS 2.0, JSON Feed, social posts) get one from their text.
+        for i in feed.items.indices where feed.items[i].title.isEmpty {
+            feed.items[i].title = JSONFeedReader.headline(from: feed.items[i].summary)
+        }
+        return feed
     }
 }

@@ -93,7 +93,7 @@ enum JSONFeedReader {
             let author = (account["acct"] as? String).map { "@" + $0 } ?? (account["display_name"] as? String)
             var raw: [String: String] = ["date": status["created_at"] as? String ?? ""]
             if let language = status["language"] as? String { raw["language"] = language }
-            return FeedItem(guid: uri, title: headline(from: text),
+            return FeedItem(guid: uri, title: "",
                             link: (string(status["url"]) ?? string(status["uri"])).flatMap { CanonicalLink.absolute($0, base: base) },
                             published: (status["created_at"] as? String).flatMap(FeedDate.parse), summary: text,
                             authors: author.map { [$0] } ?? [], raw: raw)

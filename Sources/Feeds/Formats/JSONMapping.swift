@@ -26,6 +26,24 @@ public struct JSONMapping: Sendable, Equatable {
         self.author = author
     }
 
+    /// A mapping from its JSON text (`{"items": "data.articles", "title": "headline", …}`).
+    public static func parse(_ text: String) throws(FeedError) -> JSONMapping {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+            throw FeedError.badJSON("the mapping must be a JSON object")
+        }
+        for key in object.keys where !keys.contains(key) {
+            throw FeedError.badJSON("unknown mapping key \"\(key)\" (known: \(keys.joined(separator: ", ")))")
+        }
+        var fields: [String: String] = [:]
+        for (key, value) in object {
+            guard let path = value as? String else { throw FeedError.badJSON("mapping key \"\(key)\" must be a string path") }
+            fields[key] = path
+        }
+        guard let items = fields["items"] else { throw FeedError.badJSON("the mapping needs \"items\" (the path to the item array)") }
+        return JSONMapping(items: items, id: fields["id"], title: fields["title"], text: fields["text"], url: fields["url"],
+                           time: fields["time"], author: fields["author"])
+    }
+
     func read(_ document: Any, base: URL?) throws(FeedError) -> ParsedFeed {
         guard let array = Self.value(at: items, in: document) as? [Any] else {
             throw FeedError.badJSON("no array at \"\(items.isEmpty ? "(document)" : items)\"")
@@ -41,8 +59,7 @@ public struct JSONMapping: Sendable, Equatable {
                 published = FeedDate.parse(s) ?? Double(s).map { Date(timeIntervalSince1970: $0 > 100_000_000_000 ? $0 / 1000 : $0) }
             }
             let body = (field(text) as? String).map(HTMLText.plainText) ?? ""
-            var title = (field(self.title) as? String).map(HTMLText.plainText) ?? ""
-            if self.title == nil { title = JSONFeedReader.headline(from: body) }
+            let title = (field(self.title) as? String).map(HTMLText.plainText) ?? ""
             var raw: [String: String] = [:]
             if let s = timeValue.map({ "\($0)" }) { raw["date"] = s }
             return FeedItem(guid: JSONFeedReader.string(field(id)), title: title,

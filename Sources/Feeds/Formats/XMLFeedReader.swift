@@ -8,14 +8,16 @@ enum XMLFeedReader {
             guard let channel = root.first("channel") else { throw FeedError.notAFeed("<rss> without a <channel>") }
             let version = root.attribute("version") ?? ""
             let items = channel.all("item") + root.all("item")
+            let site = link(of: channel)
             return ParsedFeed(format: version.hasPrefix("0.9") ? .rss09x : .rss20, title: plain(channel.first("title")),
-                              link: link(of: channel), ttlSeconds: channel.first("ttl").flatMap { Int($0.text.trimmed) }.map { $0 * 60 },
-                              items: items.map(rssItem))
+                              link: site, ttlSeconds: channel.first("ttl").flatMap { Int($0.text.trimmed) }.map { $0 * 60 },
+                              items: items.map { rssItem($0, site: site) })
         case ("RDF", _):
             let channel = root.first("channel")
             let format: ParsedFeed.Format = root.elements.contains { $0.namespace == XMLNamespace.rss09 } ? .rss090 : .rss10
-            return ParsedFeed(format: format, title: plain(channel?.first("title")), link: channel.flatMap(link(of:)),
-                              ttlSeconds: nil, items: root.all("item").map(rssItem))
+            let site = channel.flatMap { link(of: $0) }
+            return ParsedFeed(format: format, title: plain(channel?.first("title")), link: site,
+                              ttlSeconds: nil, items: root.all("item").map { rssItem($0, site: site) })
         case ("feed", XMLNamespace.atom), ("feed", ""):
             return atomFeed(root, format: .atom10)
         case ("feed", XMLNamespace.atom03):
@@ -29,10 +31,12 @@ enum XMLFeedReader {
 
     // MARK: - RSS
 
-    static func rssItem(_ item: XMLElement) -> FeedItem {
+    /// An RSS item; relative links resolve against `xml:base`, else the channel's site link, else the document URL.
+    static func rssItem(_ item: XMLElement, site: String?) -> FeedItem {
         let guidElement = item.first("guid")
         let guid = guidElement.map(\.text.trimmed).flatMap { $0.isEmpty ? nil : $0 }
-        var link = link(of: item)
+        let siteBase = site.flatMap { URL(string: $0) }
+        var link = link(of: item, fallbackBase: siteBase)
         if link == nil, let guid, guidElement?.attribute("isPermaLink") != "false" {
             link = CanonicalLink.absolute(guid, base: item.base).flatMap { $0.hasPrefix("http") ? $0 : nil }
         }
@@ -51,14 +55,15 @@ enum XMLFeedReader {
     }
 
     /// `<link>` text (RSS) or an Atom-style `<atom:link href>` child, resolved against the element's base.
-    static func link(of element: XMLElement) -> String? {
+    static func link(of element: XMLElement, fallbackBase: URL? = nil) -> String? {
         for candidate in element.all("link") {
+            let base = candidate.hasExplicitBase ? candidate.base : fallbackBase ?? candidate.base
             if candidate.namespace == XMLNamespace.atom || candidate.attribute("href") != nil {
                 let rel = candidate.attribute("rel") ?? "alternate"
                 if rel == "alternate", let href = candidate.attribute("href") {
-                    return CanonicalLink.absolute(href, base: candidate.base)
+                    return CanonicalLink.absolute(href, base: base)
                 }
-            } else if let url = CanonicalLink.absolute(candidate.text, base: candidate.base) {
+            } else if let url = CanonicalLink.absolute(candidate.text, base: base) {
                 return url
             }
         }
@@ -103,7 +108,7 @@ enum XMLFeedReader {
         if element.attribute("mode") == "base64", let data = Data(base64Encoded: element.text.trimmed) {
             return HTMLText.plainText(String(decoding: data, as: UTF8.self))
         }
-        if type == "xhtml" || type == "application/xhtml+xml" { return HTMLText.collapseWhitespace(element.allText) }
+        if type == "xhtml" || type == "application/xhtml+xml" { return HTMLText.plainText(element.innerMarkup) }
         if type == "html" || type == "text/html" || element.attribute("mode") == "escaped" { return HTMLText.plainText(element.text) }
         return HTMLText.collapseWhitespace(element.allText)
     }

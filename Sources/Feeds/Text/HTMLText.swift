@@ -86,16 +86,21 @@ public enum HTMLText {
                     j += 1
                 }
                 i = min(j + 1, s.count)
+                let inline = inlineTags.contains(name)
                 if !closing, name == "script" || name == "style", s[safe: i - 1] == ">", s[safe: i - 2] != "/" {
                     i = indexAfter(s, "</\(name)", from: i).flatMap { end in indexAfter(s, ">", from: end) } ?? s.count
                 }
-                out += " "
+                if !inline { out += " " }
             }
             textStart = i
         }
         flush(s.count)
         return collapseWhitespace(decodeEntities(out))
     }
+
+    /// Tags that do not separate words (`#<span>stocks</span>` is "#stocks").
+    static let inlineTags: Set<String> = ["a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
+                                          "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"]
 
     /// Runs of white space (including no-break spaces and line breaks) become one space; ends trimmed.
     public static func collapseWhitespace(_ text: String) -> String {

@@ -15,9 +15,12 @@ public final class XMLElement: @unchecked Sendable {
     public let attributes: [String: String]
     /// The base URL for relative references inside this element (from `xml:base` and the document URL).
     public let base: URL?
+    /// Whether `base` comes from an `xml:base` attribute (rather than the document's URL).
+    public let hasExplicitBase: Bool
     public internal(set) var children: [Child] = []
 
-    init(namespace: String, name: String, attributes: [String: String], base: URL?) {
+    init(namespace: String, name: String, attributes: [String: String], base: URL?, hasExplicitBase: Bool) {
+        self.hasExplicitBase = hasExplicitBase
         self.namespace = namespace
         self.name = name
         self.attributes = attributes
@@ -72,7 +75,7 @@ public final class XMLElement: @unchecked Sendable {
                 switch child {
                 case let .text(t): out += t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 case let .element(c):
-                    out += "<\(c.name)>"
+                    out += "<\(c.name)>"  // attributes dropped: only the text is wanted
                     walk(c)
                     out += "</\(c.name)>"
                 }

@@ -157,11 +157,13 @@ public struct XMLTreeParser {
 
         var namespaces = parent?.namespaces ?? [:]
         var base = parent?.element.base ?? documentURL
+        var explicitBase = parent?.element.hasExplicitBase ?? false
         for (name, value) in raw {
             if name == Array("xmlns".utf8) { namespaces[""] = value }
             else if name.starts(with: Array("xmlns:".utf8)) { namespaces[String(decoding: name.dropFirst(6), as: UTF8.self)] = value }
             else if name == Array("xml:base".utf8) {
                 base = URL(string: value.trimmingCharacters(in: .whitespaces), relativeTo: base)?.absoluteURL ?? base
+                explicitBase = true
             }
         }
         var attributes: [String: String] = [:]
@@ -178,7 +180,7 @@ public struct XMLTreeParser {
         }
         let (prefix, local) = Self.split(qualifiedName)
         let uri = prefix.map { namespaces[$0] ?? XMLNamespace.conventional[$0] ?? $0 } ?? namespaces[""] ?? ""
-        return (XMLElement(namespace: uri, name: local, attributes: attributes, base: base), qualifiedName, namespaces, selfClosing)
+        return (XMLElement(namespace: uri, name: local, attributes: attributes, base: base, hasExplicitBase: explicitBase), qualifiedName, namespaces, selfClosing)
     }
 
     /// `<!DOCTYPE …>` (with an internal subset in brackets) or another `<!…>` declaration: skipped, never interpreted.

@@ -4,8 +4,14 @@ public enum ExitStatus {
     public static let success: Int32 = 0
     /// Anything unexpected.
     public static let failure: Int32 = 1
-    /// The database was written by a newer version, or a shipped migration was edited.
+    /// A command was used wrongly (a bad option value).
+    public static let usage: Int32 = 64
+    /// The database was written by a newer version, or a shipped migration was edited; or input that is not a feed.
     public static let dataError: Int32 = 65
+    /// An input file does not exist or cannot be read.
+    public static let noInput: Int32 = 66
+    /// A remote service (a feed's server) could not be used.
+    public static let unavailable: Int32 = 69
     /// The database file cannot be created or opened.
     public static let cannotCreate: Int32 = 73
     /// The configuration is invalid.
