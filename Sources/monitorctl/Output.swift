@@ -51,3 +51,19 @@ func jsonString(_ text: String) -> String {
     }
     return out + "\""
 }
+
+/// Feed text is untrusted: nothing from it may drive the terminal.
+enum Terminal {
+    /// Removes control characters (escape sequences start with ESC or CSI) and collapses line breaks.
+    static func sanitise(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0A, 0x0D, 0x09: out.append(" ")
+            case 0..<0x20, 0x7F, 0x80..<0xA0, 0x202A...0x202E, 0x2066...0x2069: continue  // C0, DEL, C1, bidi overrides
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+}

@@ -1,3 +1,4 @@
+import Feeds
 import Foundation
 import Logging
 
@@ -49,7 +50,7 @@ private struct ConfigBuilder {
     let folder: URL
     let environment: [String: String]
 
-    static let topKeys = ["database", "model", "engine", "http", "api", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
+    static let topKeys = ["database", "model", "engine", "http", "polling", "api", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
 
     func build(_ document: JSONValue, file: String) -> MonitorConfig? {
         guard let top = reader.object(document, at: "", allowed: Self.topKeys) else { return nil }
@@ -57,6 +58,7 @@ private struct ConfigBuilder {
         let model = top.required("model").flatMap { path($0.value, at: $0.path) }
         let engine = engine(top.optional("engine"))
         let http = http(top.optional("http"))
+        let polling = polling(top.optional("polling"))
         let api = api(top.optional("api"))
         let feeds = list(top.optional("feeds"), what: "feed id", element: feed)
         let watchlist = list(top.optional("watchlist"), what: "symbol", element: watch)
@@ -74,10 +76,10 @@ private struct ConfigBuilder {
         let shutdownTimeout = top.optional("shutdownTimeout")
             .map { reader.duration($0.value, at: $0.path, minimum: .seconds(1)) } ?? .seconds(10)
 
-        guard let database, let model, let engine, let http, let api, let feeds, let watchlist, let rules, let webhooks,
+        guard let database, let model, let engine, let http, let polling, let api, let feeds, let watchlist, let rules, let webhooks,
               let shutdownTimeout
         else { return nil }
-        return MonitorConfig(file: file, database: database, model: model, engine: engine, http: http, api: api, feeds: feeds,
+        return MonitorConfig(file: file, database: database, model: model, engine: engine, http: http, polling: polling, api: api, feeds: feeds,
                              watchlist: watchlist, rules: rules, webhooks: webhooks, logLevel: logLevel,
                              shutdownTimeout: shutdownTimeout)
     }
@@ -144,6 +146,25 @@ private struct ConfigBuilder {
         return valid ? settings : nil
     }
 
+    func polling(_ field: (path: String, value: JSONValue)?) -> PollingSettings? {
+        var settings = PollingSettings(maxPerHost: 4, maxBackoff: .seconds(3600), unhealthyAfter: 5)
+        guard let field else { return settings }
+        guard let object = reader.object(field.value, at: field.path, allowed: ["maxPerHost", "maxBackoff", "unhealthyAfter"]) else {
+            return nil
+        }
+        var valid = true
+        if let (p, v) = object.optional("maxPerHost") {
+            if let n = reader.integer(v, at: p, in: 1...64) { settings.maxPerHost = n } else { valid = false }
+        }
+        if let (p, v) = object.optional("maxBackoff") {
+            if let d = reader.duration(v, at: p, minimum: .seconds(1)) { settings.maxBackoff = d } else { valid = false }
+        }
+        if let (p, v) = object.optional("unhealthyAfter") {
+            if let n = reader.integer(v, at: p, in: 1...1000) { settings.unhealthyAfter = n } else { valid = false }
+        }
+        return valid ? settings : nil
+    }
+
     func api(_ field: (path: String, value: JSONValue)?) -> APISettings? {
         guard let field else { return APISettings(host: "127.0.0.1", port: 8787) }
         guard let object = reader.object(field.value, at: field.path, allowed: ["listen"]) else { return nil }
@@ -165,12 +186,63 @@ private struct ConfigBuilder {
     }
 
     func feed(_ value: JSONValue, _ keyPath: String) -> (id: String, value: FeedConfig)? {
-        guard let object = reader.object(value, at: keyPath, allowed: ["id", "url", "interval"]) else { return nil }
+        guard let object = reader.object(value, at: keyPath, allowed: ["id", "url", "interval", "headers", "json"]) else { return nil }
         let id = object.required("id").flatMap { reader.identifier($0.value, at: $0.path) }
         let url = object.required("url").flatMap { reader.url($0.value, at: $0.path, schemes: ["http", "https", "file"]) }
         let interval = object.required("interval").flatMap { reader.duration($0.value, at: $0.path, minimum: .seconds(1)) }
-        guard let id, let url, let interval else { return nil }
-        return (id, FeedConfig(id: id, url: url, interval: interval))
+        var headers: [FeedHeader]? = []
+        if let (p, v) = object.optional("headers") { headers = feedHeaders(v, at: p) }
+        var mapping: JSONMapping?? = .some(nil)
+        if let (p, v) = object.optional("json") { mapping = jsonMapping(v, at: p).map { .some($0) } }
+        guard let id, let url, let interval, let headers, let mapping else { return nil }
+        return (id, FeedConfig(id: id, url: url, interval: interval, headers: headers, json: mapping))
+    }
+
+    /// `{"Authorization": "Bearer ${MASTODON_TOKEN}"}`: names must be HTTP tokens, variables must be set.
+    func feedHeaders(_ value: JSONValue, at keyPath: String) -> [FeedHeader]? {
+        guard case let .object(members) = value else {
+            reader.report(keyPath, "expected an object of header names and values, got \(value.shortDescription)")
+            return nil
+        }
+        let tokenCharacters = CharacterSet(charactersIn: "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        var headers: [FeedHeader] = []
+        var valid = true
+        for (name, raw) in members {
+            let p = reader.join(keyPath, name)
+            guard !name.isEmpty, name.unicodeScalars.allSatisfy(tokenCharacters.contains) else {
+                reader.report(p, "not a valid HTTP header name"); valid = false; continue
+            }
+            guard let template = reader.string(raw, at: p, allowEmpty: true) else { valid = false; continue }
+            var text = template
+            var missing: [String] = []
+            while let start = text.range(of: "${"), let end = text.range(of: "}", range: start.upperBound..<text.endIndex) {
+                let variable = String(text[start.upperBound..<end.lowerBound])
+                guard let replacement = environment[variable] else { missing.append(variable); text.replaceSubrange(start.lowerBound..<end.upperBound, with: ""); continue }
+                text.replaceSubrange(start.lowerBound..<end.upperBound, with: replacement)
+            }
+            if !missing.isEmpty {
+                reader.report(p, "environment variable \(missing.joined(separator: ", ")) is not set"); valid = false; continue
+            }
+            guard !text.contains("\r"), !text.contains("\n") else { reader.report(p, "a header value cannot contain line breaks"); valid = false; continue }
+            headers.append(FeedHeader(name: name, value: text))
+        }
+        return valid ? headers : nil
+    }
+
+    /// `{"items": "data.articles", "id": "uuid", "title": "headline", …}`: dotted paths into a JSON document.
+    func jsonMapping(_ value: JSONValue, at keyPath: String) -> JSONMapping? {
+        guard let object = reader.object(value, at: keyPath, allowed: JSONMapping.keys) else { return nil }
+        var fields: [String: String] = [:]
+        var valid = true
+        for key in JSONMapping.keys {
+            if let (p, v) = object.optional(key) {
+                if let text = reader.string(v, at: p, allowEmpty: key == "items") { fields[key] = text } else { valid = false }
+            }
+        }
+        if fields["items"] == nil, valid, object.required("items") == nil { valid = false }
+        guard valid, let items = fields["items"] else { return nil }
+        return JSONMapping(items: items, id: fields["id"], title: fields["title"], text: fields["text"], url: fields["url"],
+                           time: fields["time"], author: fields["author"])
     }
 
     func watch(_ value: JSONValue, _ keyPath: String) -> (id: String, value: WatchlistEntry)? {

@@ -1,3 +1,4 @@
+import Feeds
 import Foundation
 import Logging
 
@@ -12,6 +13,7 @@ public struct MonitorConfig: Sendable, Equatable {
     public var model: String
     public var engine: EngineSettings
     public var http: HTTPSettings
+    public var polling: PollingSettings
     public var api: APISettings
     public var feeds: [FeedConfig]
     public var watchlist: [WatchlistEntry]
@@ -47,6 +49,16 @@ public struct HTTPSettings: Sendable, Equatable {
     public var maxRedirects: Int
 }
 
+/// How feeds are scheduled and judged.
+public struct PollingSettings: Sendable, Equatable {
+    /// Transfers to one host at a time (more wait their turn).
+    public var maxPerHost: Int
+    /// The longest wait between polls of a failing feed (exponential backoff stops here).
+    public var maxBackoff: Duration
+    /// Consecutive failures after which a feed is unhealthy (and a source-health alert fires).
+    public var unhealthyAfter: Int
+}
+
 /// The HTTP API of monitord.
 public struct APISettings: Sendable, Equatable {
     /// Host (or IP literal) and port to listen on.
@@ -59,6 +71,16 @@ public struct FeedConfig: Sendable, Equatable {
     public var id: String
     public var url: URL
     public var interval: Duration
+    /// Extra request headers; `${NAME}` in a value is replaced by environment variable NAME.
+    public var headers: [FeedHeader]
+    /// Where items are in a JSON document that is no standard feed.
+    public var json: JSONMapping?
+}
+
+/// One extra request header of a feed. The value may hold a secret (an API token), so it is never printed.
+public struct FeedHeader: Sendable, Equatable {
+    public var name: String
+    public var value: String
 }
 
 /// One watched entity.

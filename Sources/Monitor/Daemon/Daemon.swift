@@ -60,9 +60,11 @@ public enum Daemon {
         let notify = SystemdNotifyService(notifier: notifier, status: status, logger: logger) {
             (try? await database.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
         }
+        let poller = FeedPoller(current: current, database: database, logger: Logger(label: "feeds"))
         var configuration = ServiceGroupConfiguration(
             services: [
                 .init(service: reload),
+                .init(service: poller),
                 .init(service: notify),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

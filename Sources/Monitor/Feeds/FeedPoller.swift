@@ -1,0 +1,164 @@
+import CurlHTTP
+import Feeds
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+
+/// Polls every configured feed on its own schedule and stores what is new.
+///
+/// One lightweight task per feed sleeps until the feed is due; all transfers share one
+/// libcurl multi handle on one thread (`CurlMultiClient`), at most `polling.maxPerHost` per
+/// host. A reload that changes feeds, HTTP or polling settings restarts the tasks with the
+/// new configuration; the stored state (ETag, backoff, next poll) carries over.
+public struct FeedPoller: Service {
+    let current: CurrentConfig
+    let store: FeedStore
+    let logger: Logger
+
+    public init(current: CurrentConfig, database: DatabasePool, logger: Logger) {
+        self.current = current
+        self.store = FeedStore(database: database)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            while !Task.isCancelled {
+                let config = current.config
+                let client = CurlMultiClient(maxConcurrent: 64, maxPerHost: config.polling.maxPerHost)
+                defer { client.shutdown() }
+                let states = try store.sync(config.feeds)
+                await withTaskGroup(of: Void.self) { group in
+                    for feed in config.feeds {
+                        guard let state = states[feed.id] else { continue }
+                        group.addTask { await pollForever(feed, state: state, config: config, client: client) }
+                    }
+                    group.addTask { await waitForChange(from: config) }
+                    await group.next()  // the watcher returns on a relevant reload, or on cancellation
+                    group.cancelAll()
+                }
+            }
+        } onGracefulShutdown: {}
+    }
+
+    /// Returns when the feeds, HTTP or polling settings differ from `config`.
+    func waitForChange(from config: MonitorConfig) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            let now = current.config
+            if now.feeds != config.feeds || now.http != config.http || now.polling != config.polling {
+                logger.info("feed settings changed: restarting the poller")
+                return
+            }
+        }
+    }
+
+    func pollForever(_ feed: FeedConfig, state initial: FeedState, config: MonitorConfig, client: CurlMultiClient) async {
+        var state = initial
+        while !Task.isCancelled {
+            if let due = state.nextPollAt {
+                let wait = due.timeIntervalSinceNow
+                if wait > 0 {
+                    do { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) } catch { return }
+                }
+            }
+            if Task.isCancelled { return }
+            do {
+                state = try await poll(feed, state: state, config: config, client: client)
+            } catch is CancellationError {
+                return
+            } catch {
+                // The database refused the write: try again after the interval, keep the old state.
+                logger.error("cannot store poll result: \(error)", metadata: ["feed": "\(feed.id)"])
+                state.nextPollAt = Date().addingTimeInterval(feed.interval.seconds)
+            }
+        }
+    }
+
+    /// One poll: fetch, parse, store; returns the state for the next one.
+    func poll(_ feed: FeedConfig, state: FeedState, config: MonitorConfig, client: CurlMultiClient) async throws -> FeedState {
+        let request = HTTPRequest(
+            url: state.url, headers: feed.headers.map { ($0.name, $0.value) }, etag: state.etag, lastModified: state.lastModified,
+            userAgent: config.http.userAgent, timeout: config.http.timeout, connectTimeout: config.http.connectTimeout,
+            maxBodyBytes: config.http.maxBodyBytes, maxRedirects: config.http.maxRedirects)
+        let response: HTTPResponse
+        do {
+            response = try await client.perform(request)
+        } catch .cancelled {
+            throw CancellationError()
+        } catch {
+            return try failed(feed, state: state, status: 0, message: error.description, retryAfter: nil, config: config)
+        }
+        let now = Date()
+        var next = state
+        next.errorStreak = 0
+        next.unhealthySince = nil
+        if let moved = response.permanentlyMovedTo, moved != state.url {
+            logger.notice("feed moved permanently; polling the new URL from now on",
+                          metadata: ["feed": "\(feed.id)", "from": "\(state.url)", "to": "\(moved)"])
+            next.url = moved
+        }
+        switch response.status {
+        case 304:
+            let delay = FeedSchedule.afterSuccess(interval: feed.interval, ttlSeconds: nil,
+                                                  maxAgeSeconds: FeedSchedule.maxAge(response.header("cache-control")),
+                                                  ceiling: config.polling.maxBackoff)
+            next.nextPollAt = now.addingTimeInterval(delay.seconds)
+            _ = try store.recordSuccess(feed: state, status: 304, etag: response.header("etag") ?? state.etag,
+                                        lastModified: response.header("last-modified") ?? state.lastModified,
+                                        movedTo: response.permanentlyMovedTo, items: [], format: nil, nextPoll: next.nextPollAt!, now: now)
+            if state.unhealthySince != nil { logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"]) }
+            logger.debug("not modified", metadata: ["feed": "\(feed.id)"])
+        case 200..<300:
+            let parsed: ParsedFeed
+            do {
+                parsed = try FeedParser.parse(response.body, contentType: response.header("content-type"), url: response.effectiveURL,
+                                              mapping: feed.json)
+            } catch {
+                return try failed(feed, state: state, status: response.status, message: "\(error)", retryAfter: nil, config: config)
+            }
+            let delay = FeedSchedule.afterSuccess(interval: feed.interval, ttlSeconds: parsed.ttlSeconds,
+                                                  maxAgeSeconds: FeedSchedule.maxAge(response.header("cache-control")),
+                                                  ceiling: config.polling.maxBackoff)
+            next.nextPollAt = now.addingTimeInterval(delay.seconds)
+            next.etag = response.header("etag")
+            next.lastModified = response.header("last-modified")
+            let counts = try store.recordSuccess(feed: state, status: response.status, etag: next.etag, lastModified: next.lastModified,
+                                                 movedTo: response.permanentlyMovedTo, items: parsed.items, format: parsed.format,
+                                                 nextPoll: next.nextPollAt!, now: now)
+            if state.unhealthySince != nil { logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"]) }
+            logger.log(level: counts.new > 0 ? .info : .debug, "polled", metadata: ["feed": "\(feed.id)", "format": "\(parsed.format.rawValue)", "items": "\(parsed.items.count)",
+                                             "new": "\(counts.new)", "duplicates": "\(counts.duplicates)"])
+        default:
+            let retryAfter = response.status == 429 || response.status == 503
+                ? FeedSchedule.retryAfter(response.header("retry-after"), now: now) : nil
+            return try failed(feed, state: next.url != state.url ? next : state, status: response.status,
+                              message: "HTTP \(response.status)", retryAfter: retryAfter, config: config)
+        }
+        return next
+    }
+
+    /// Records a failure and schedules the retry with backoff.
+    func failed(_ feed: FeedConfig, state: FeedState, status: Int, message: String, retryAfter: Duration?,
+                config: MonitorConfig) throws -> FeedState {
+        let now = Date()
+        var next = state
+        next.errorStreak = state.errorStreak + 1
+        let delay = FeedSchedule.afterFailure(interval: feed.interval, streak: next.errorStreak,
+                                              maxBackoff: config.polling.maxBackoff, retryAfter: retryAfter)
+        next.nextPollAt = now.addingTimeInterval(delay.seconds)
+        let turnedUnhealthy = try store.recordFailure(feed: state, status: status, error: message, streak: next.errorStreak,
+                                                      unhealthyAfter: config.polling.unhealthyAfter, nextPoll: next.nextPollAt!, now: now)
+        var metadata: Logger.Metadata = ["feed": "\(feed.id)", "error": "\(message)", "streak": "\(next.errorStreak)",
+                                         "retry_in": "\(DurationText.format(delay))"]
+        if status != 0 { metadata["status"] = "\(status)" }
+        if turnedUnhealthy {
+            next.unhealthySince = now
+            logger.error("feed unhealthy: source-health alert raised", metadata: metadata)
+        } else {
+            logger.warning("poll failed", metadata: metadata)
+        }
+        return next
+    }
+}

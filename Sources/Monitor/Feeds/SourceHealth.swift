@@ -1,0 +1,38 @@
+import Foundation
+import GRDB
+
+/// Source-health alerts: a feed that fails `polling.unhealthyAfter` times in a row fires one
+/// (`kind = 'source'`, fingerprint `source:FEED`); its next usable answer resolves it. Each
+/// change is also an `alert_events` row with the details.
+enum SourceHealth {
+    static let ruleID = "source-health"
+
+    static func fingerprint(_ feedID: String) -> String { "source:\(feedID)" }
+
+    static func fire(feedID: String, url: String, error: String, status: Int, streak: Int, now: Date, db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO alerts (fingerprint, kind, rule_id, entity, state, severity, value, started_at, fired_at, updated_at)
+            VALUES (?, 'source', ?, ?, 'firing', 'warning', ?, ?, ?, ?)
+            ON CONFLICT(fingerprint) DO UPDATE SET state = 'firing', value = excluded.value, started_at = excluded.started_at,
+                fired_at = excluded.fired_at, resolved_at = NULL, updated_at = excluded.updated_at
+            """, arguments: [fingerprint(feedID), ruleID, feedID, Double(streak), now.millis, now.millis, now.millis])
+        let details: [String: Any] = ["feed": feedID, "url": url, "error": error, "lastStatus": status, "errorStreak": streak]
+        try event(feedID: feedID, state: "firing", value: Double(streak), details: details, now: now, db: db)
+    }
+
+    static func resolve(feedID: String, now: Date, db: Database) throws {
+        try db.execute(sql: """
+            UPDATE alerts SET state = 'resolved', resolved_at = ?, updated_at = ? WHERE fingerprint = ? AND state != 'resolved'
+            """, arguments: [now.millis, now.millis, fingerprint(feedID)])
+        guard db.changesCount > 0 else { return }
+        try event(feedID: feedID, state: "resolved", value: 0, details: ["feed": feedID], now: now, db: db)
+    }
+
+    private static func event(feedID: String, state: String, value: Double, details: [String: Any], now: Date, db: Database) throws {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT INTO alert_events (alert_id, state, value, details, at)
+            SELECT id, ?, ?, ?, ? FROM alerts WHERE fingerprint = ?
+            """, arguments: [state, value, json, now.millis, fingerprint(feedID)])
+    }
+}
