@@ -23,23 +23,29 @@ public struct FeedPoller: Service {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
+        // On SIGTERM: stop at once; a transfer in flight is abandoned (its feed is simply polled again next start).
+        try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let config = current.config
                 let client = CurlMultiClient(maxConcurrent: 64, maxPerHost: config.polling.maxPerHost)
                 defer { client.shutdown() }
                 let states = try store.sync(config.feeds)
-                await withTaskGroup(of: Void.self) { group in
-                    for feed in config.feeds {
-                        guard let state = states[feed.id] else { continue }
-                        group.addTask { await pollForever(feed, state: state, config: config, client: client) }
+                await withTaskCancellationHandler {
+                    await withTaskGroup(of: Void.self) { group in
+                        for feed in config.feeds {
+                            guard let state = states[feed.id] else { continue }
+                            group.addTask { await pollForever(feed, state: state, config: config, client: client) }
+                        }
+                        group.addTask { await waitForChange(from: config) }
+                        await group.next()  // the watcher returns on a relevant reload, or on cancellation
+                        group.cancelAll()
+                        client.shutdown()  // fails transfers in flight with .cancelled, so no task waits on one
                     }
-                    group.addTask { await waitForChange(from: config) }
-                    await group.next()  // the watcher returns on a relevant reload, or on cancellation
-                    group.cancelAll()
+                } onCancel: {
+                    client.shutdown()
                 }
             }
-        } onGracefulShutdown: {}
+        }
     }
 
     /// Returns when the feeds, HTTP or polling settings differ from `config`.

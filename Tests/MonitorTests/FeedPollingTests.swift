@@ -1,0 +1,260 @@
+import Foundation
+import GRDB
+import LocalHTTPServer
+import Testing
+
+/// monitord polling feeds from a real HTTP server on 127.0.0.1 into a real SQLite file.
+@Suite("monitord polls feeds", .serialized)
+struct FeedPollingTests {
+    /// A monitord with the given feeds; `stop()` ends it with SIGTERM and checks it exits 0.
+    struct PollingDaemon {
+        let folder: TemporaryFolder
+        let process: Process
+        var database: String { folder.path("monitor.sqlite") }
+
+        init(feeds: [[String: Any]], polling: [String: Any] = [:], http: [String: Any] = [:], environment: [String: String] = [:]) throws {
+            folder = try TemporaryFolder()
+            var httpSettings: [String: Any] = ["userAgent": "FinSentTest/1 (ops@example.com)", "timeout": "2s", "connectTimeout": "1s"]
+            httpSettings.merge(http) { $1 }
+            let config: [String: Any] = [
+                "database": "monitor.sqlite", "model": "model", "feeds": feeds, "http": httpSettings,
+                "polling": ["maxBackoff": "4s", "unhealthyAfter": 3].merging(polling) { $1 }, "logLevel": "debug",
+            ]
+            let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .withoutEscapingSlashes])
+            try folder.write("config.json", String(decoding: data, as: UTF8.self))
+            process = try startProduct("monitord", ["--config", folder.path("config.json")], environment: environment,
+                                       stdout: folder.path("stdout"), stderr: folder.path("stderr"))
+        }
+
+        var log: String { (try? String(contentsOfFile: folder.path("stderr"), encoding: .utf8)) ?? "" }
+
+        func read<T>(_ body: (Database) throws -> T) throws -> T {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(5)
+            return try DatabaseQueue(path: database, configuration: configuration).read(body)
+        }
+
+        func count(_ sql: String, _ arguments: StatementArguments = []) -> Int {
+            (try? read { try Int.fetchOne($0, sql: sql, arguments: arguments) }) ?? nil ?? -1
+        }
+
+        func stop() async throws {
+            kill(process.processIdentifier, SIGTERM)
+            let status = try await waitForExit(process, timeout: .seconds(10))
+            #expect(status == 0, "monitord exited \(status); log:\n\(log.suffix(3000))")
+        }
+    }
+
+    /// Polls `condition` until it holds or `timeout` passes.
+    func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestSupportError("timed out waiting for \(what)")
+    }
+
+    static func rss(_ items: [(guid: String, title: String)], ttl: Int? = nil) -> String {
+        var text = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Test</title><link>https://news.example.com/</link>"
+        if let ttl { text += "<ttl>\(ttl)</ttl>" }
+        for item in items {
+            text += "<item><guid isPermaLink=\"false\">\(item.guid)</guid><title>\(item.title)</title>"
+                + "<link>https://news.example.com/\(item.guid)</link><description>Story about \(item.title).</description>"
+                + "<pubDate>Wed, 25 Nov 2026 09:41:00 -0500</pubDate></item>"
+        }
+        return text + "</channel></rss>"
+    }
+
+    static let threeItems = rss([("a1", "Contoso shares plunge after SEC probe"), ("a2", "Fabrikam beats estimates"),
+                                 ("a3", "Oil rises on OPEC cuts")])
+
+    func gaps(_ requests: [LocalHTTPServer.Request], path: String) -> [Double] {
+        let times = requests.filter { $0.path == path }.map(\.receivedAt)
+        return zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }
+    }
+
+    @Test("200 then 304: conditional GET with ETag and Last-Modified, User-Agent and extra headers sent, each item stored once even when syndicated")
+    func conditionalGetAndStoreOnce() async throws {
+        let server = try LocalHTTPServer { request in
+            switch request.path {
+            case "/feed":
+                if request.header("If-None-Match") == "\"v1\"" { return .init(status: 304, headers: [("ETag", "\"v1\"")]) }
+                return .init(headers: [("ETag", "\"v1\""), ("Last-Modified", "Wed, 25 Nov 2026 10:00:00 GMT"),
+                                       ("Content-Type", "application/rss+xml; charset=utf-8")], text: Self.threeItems)
+            default:  // the same stories under other guids: syndicated copies
+                return .init(text: Self.threeItems.replacingOccurrences(of: ">a", with: ">copy-a"))
+            }
+        }
+        defer { server.stop() }
+        let daemon = try PollingDaemon(feeds: [
+            ["id": "wire", "url": server.url("/feed").absoluteString, "interval": "1s", "headers": ["X-Api-Key": "${FEED_TOKEN}"]],
+            ["id": "copies", "url": server.url("/copies").absoluteString, "interval": "1s"],
+        ], environment: ["FEED_TOKEN": "tok-123"])
+        try await eventually("three polls of /feed and two of /copies") {
+            server.requests.filter { $0.path == "/feed" }.count >= 3 && server.requests.filter { $0.path == "/copies" }.count >= 2
+        }
+        try await daemon.stop()
+        let polls = server.requests.filter { $0.path == "/feed" }
+        #expect(polls[0].header("If-None-Match") == nil)
+        #expect(polls[1].header("If-None-Match") == "\"v1\"")
+        #expect(polls[1].header("If-Modified-Since") == "Wed, 25 Nov 2026 10:00:00 GMT")
+        #expect(polls.allSatisfy { $0.header("User-Agent") == "FinSentTest/1 (ops@example.com)" && $0.header("X-Api-Key") == "tok-123" })
+        #expect(daemon.count("SELECT count(*) FROM items") == 3)
+        #expect(daemon.count("SELECT last_status FROM feeds WHERE id = 'wire'") == 304)
+        #expect(daemon.count("SELECT duplicates_seen FROM feeds WHERE id = 'copies'") >= 6)
+        #expect(daemon.count("SELECT count(*) FROM items WHERE published_at = ?", [Int64(1_795_617_660_000)]) == 3)
+        #expect(!daemon.log.contains("tok-123"), "the header value (a secret) was logged")
+    }
+
+    @Test("429 and 503 with Retry-After, in seconds and as an HTTP date, delay the next poll")
+    func retryAfter() async throws {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let server = try LocalHTTPServer { _ in .init(text: Self.threeItems) }
+        defer { server.stop() }
+        server.setHandler { [server] request in
+            let seen = server.requests.filter { $0.path == request.path }.count
+            guard seen == 1 else { return .init(text: Self.threeItems) }
+            if request.path == "/seconds" { return .init(status: 429, headers: [("Retry-After", "3")], text: "slow down") }
+            return .init(status: 503, headers: [("Retry-After", formatter.string(from: Date().addingTimeInterval(4)))], text: "busy")
+        }
+        let daemon = try PollingDaemon(feeds: [
+            ["id": "seconds", "url": server.url("/seconds").absoluteString, "interval": "1s"],
+            ["id": "date", "url": server.url("/date").absoluteString, "interval": "1s"],
+        ])
+        try await eventually("a second poll of each") {
+            server.requests.filter { $0.path == "/seconds" }.count >= 2 && server.requests.filter { $0.path == "/date" }.count >= 2
+        }
+        try await daemon.stop()
+        #expect(gaps(server.requests, path: "/seconds")[0] >= 2.95)
+        #expect(gaps(server.requests, path: "/date")[0] >= 2.9)
+        #expect(daemon.count("SELECT error_streak FROM feeds WHERE id = 'seconds'") == 0)
+    }
+
+    @Test("500s back off exponentially, turn the feed unhealthy with a source alert, and recovery resolves it")
+    func backoffAndHealth() async throws {
+        let server = try LocalHTTPServer { _ in .init(status: 500, text: "oops") }
+        defer { server.stop() }
+        server.setHandler { [server] _ in
+            server.requests.count <= 5 ? .init(status: 500, text: "oops") : .init(text: Self.threeItems)
+        }
+        let daemon = try PollingDaemon(feeds: [["id": "flaky", "url": server.url("/flaky").absoluteString, "interval": "1s"]],
+                                       polling: ["unhealthyAfter": 3, "maxBackoff": "3s"])
+        try await eventually("the source alert") {
+            daemon.count("SELECT count(*) FROM alerts WHERE fingerprint = 'source:flaky' AND state = 'firing'") == 1
+        }
+        let listing = try await runProduct("monitorctl", ["feeds", "--config", daemon.folder.path("config.json"), "--format", "json"])
+        #expect(listing.stdout.contains("\"status\":\"unhealthy\""), "\(listing.stdout)\(listing.stderr)")
+        #expect(listing.stdout.contains("\"lastStatus\":500"))
+        try await eventually("recovery", timeout: .seconds(30)) {
+            daemon.count("SELECT count(*) FROM alerts WHERE fingerprint = 'source:flaky' AND state = 'resolved'") == 1
+        }
+        try await daemon.stop()
+        let g = gaps(server.requests, path: "/flaky")
+        // Backoff 1s, 2s, then the 3s cap (each ±10%), then still retried at the cap.
+        #expect(g[0] > 0.85 && g[0] < 1.4, "\(g)")
+        #expect(g[1] > 1.75 && g[1] < 2.5, "\(g)")
+        #expect(g[2] > 2.6 && g[2] < 3.5, "\(g)")
+        #expect(g[3] > 2.6 && g[3] < 3.5, "\(g)")
+        let events = try daemon.read { try String.fetchAll($0, sql: "SELECT state FROM alert_events ORDER BY id") }
+        #expect(events == ["firing", "resolved"])
+        #expect(daemon.count("SELECT count(*) FROM items") == 3)
+        #expect(daemon.count("SELECT error_streak FROM feeds") == 0)
+    }
+
+    @Test("timeouts, redirect loops, oversized bodies and hostile documents fail their feed alone; the rest carry on")
+    func failuresStayLocal() async throws {
+        let huge = [UInt8](repeating: UInt8(ascii: " "), count: 50 << 20)
+        let server = try LocalHTTPServer { request in
+            switch request.path {
+            case "/good": return .init(text: Self.threeItems)
+            case "/slow": return .init(text: Self.threeItems, delay: .seconds(5))
+            case "/loop": return .init(status: 302, headers: [("Location", "/loop")])
+            case "/steal": return .init(status: 302, headers: [("Location", "file:///etc/passwd")])
+            case "/huge": return .init(body: huge)
+            case "/xxe":
+                return .init(text: """
+                    <?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+                    <rss version="2.0"><channel><item><guid>x1</guid><title>Leak &xxe;</title></item></channel></rss>
+                    """)
+            case "/laughs":
+                var doc = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY l0 \"lol\">"
+                for i in 1...9 { doc += "<!ENTITY l\(i) \"" + String(repeating: "&l\(i - 1);", count: 10) + "\">" }
+                return .init(text: doc + "]><rss version=\"2.0\"><channel><item><guid>b1</guid><title>&l9;</title></item></channel></rss>")
+            case "/truncated": return .init(text: String(Self.threeItems.prefix(300)))
+            case "/html": return .init(text: "<!DOCTYPE html><html><body>Login required</body></html>")
+            default: return .init(status: 404, text: "no")
+            }
+        }
+        defer { server.stop() }
+        let bad = ["slow", "loop", "steal", "huge", "truncated", "html"]
+        let feeds = (["good", "xxe", "laughs"] + bad).map { ["id": $0, "url": server.url("/\($0)").absoluteString, "interval": "1s"] }
+        let daemon = try PollingDaemon(feeds: feeds, http: ["maxBodyBytes": 1 << 20, "timeout": "1s", "maxRedirects": 3])
+        try await eventually("every feed polled twice", timeout: .seconds(30)) {
+            bad.allSatisfy { id in daemon.count("SELECT error_streak FROM feeds WHERE id = ?", [id]) >= 2 }
+                && daemon.count("SELECT count(*) FROM feeds WHERE id IN ('good', 'xxe', 'laughs') AND last_status = 200") == 3
+        }
+        #expect(daemon.process.isRunning)
+        try await daemon.stop()
+        let errors = try daemon.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, last_error FROM feeds").map { ($0["id"] as String, ($0["last_error"] as String?) ?? "") })
+        }
+        #expect(errors["slow"]?.contains("timed out") == true, "\(errors)")
+        #expect(errors["loop"]?.contains("redirects") == true, "\(errors)")
+        #expect(errors["steal"]?.contains("redirect") == true || errors["steal"]?.contains("unsupported") == true, "\(errors)")
+        #expect(errors["huge"]?.contains("larger than 1048576 bytes") == true, "\(errors)")
+        #expect(errors["truncated"]?.contains("truncated") == true, "\(errors)")
+        #expect(errors["html"]?.contains("HTML page") == true, "\(errors)")
+        #expect(errors["good"] == "")
+        let titles = try daemon.read { try String.fetchAll($0, sql: "SELECT title || summary FROM items") }
+        #expect(titles.count == 5)
+        #expect(!titles.contains { $0.contains("root:") })
+        #expect(titles.allSatisfy { $0.count < 200 })
+        #expect(daemon.log.contains("feed=huge"))
+    }
+
+    @Test("a permanent redirect moves the feed: the stored URL is updated and polled directly")
+    func permanentRedirect() async throws {
+        let server = try LocalHTTPServer { request in
+            request.path == "/old" ? .init(status: 301, headers: [("Location", "/new")]) : .init(text: Self.threeItems)
+        }
+        defer { server.stop() }
+        let daemon = try PollingDaemon(feeds: [["id": "moved", "url": server.url("/old").absoluteString, "interval": "1s"]])
+        try await eventually("three polls of /new") { server.requests.filter { $0.path == "/new" }.count >= 3 }
+        try await daemon.stop()
+        #expect(server.requests.filter { $0.path == "/old" }.count == 1)
+        let url = try daemon.read { try String.fetchOne($0, sql: "SELECT url FROM feeds") }
+        #expect(url == server.url("/new").absoluteString)
+        #expect(daemon.log.contains("moved permanently"))
+    }
+
+    @Test("1,000 feeds on one server: all polled within one interval, on few threads, in bounded memory")
+    func thousandFeeds() async throws {
+        let server = try LocalHTTPServer { request in
+            .init(text: Self.rss([(String(request.path.dropFirst()), "Story \(request.path)")]))
+        }
+        defer { server.stop() }
+        let feeds = (0..<1000).map { ["id": "f\($0)", "url": server.url("/s\($0)").absoluteString, "interval": "30s"] }
+        let start = Date()
+        let daemon = try PollingDaemon(feeds: feeds, polling: ["maxPerHost": 6])
+        try await eventually("1,000 feeds polled", timeout: .seconds(30)) {
+            Set(server.requests.map(\.path)).count == 1000
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        let pid = daemon.process.processIdentifier
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? 0
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let rssKB = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        try await eventually("1,000 items stored") { daemon.count("SELECT count(*) FROM items") == 1000 }
+        try await daemon.stop()
+        #expect(elapsed < 30)
+        #expect(threads > 0 && threads <= 32, "monitord ran \(threads) threads")
+        #expect(rssKB > 0 && rssKB < 300_000, "peak RSS \(rssKB) kB")
+        #expect(server.connections <= 6 * 3, "\(server.connections) connections: keep-alive reuse expected")
+        print("1,000 feeds: all polled in \(String(format: "%.1f", elapsed)) s, \(threads) threads, peak RSS \(rssKB / 1024) MB, \(server.connections) connections")
+    }
+}
