@@ -120,7 +120,7 @@ struct MigratorTests {
         let error = #expect(throws: StoreError.self) {
             _ = try MonitorDatabase.openForWriting(path: path, migrator: try Migrator(migrations: Migration.shipped + [broken]))
         }
-        #expect(error?.description.contains("0002_broken.sql failed") == true)
+        #expect(error?.description.contains("\(broken.fileName) failed") == true, "\(String(describing: error))")
         let pool = try DatabasePool(path: path)
         #expect(try tableNames(pool) == expectedTables, "the broken migration's first statement was rolled back")
         #expect(try pool.read { try Migrator.applied(in: $0).map(\.version) } == Migration.shipped.map(\.version))
