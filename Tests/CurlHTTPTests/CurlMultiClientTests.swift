@@ -145,9 +145,8 @@ struct CurlMultiClientTests {
 
     @Test("nothing listening: a connection error, quickly")
     func refused() async throws {
-        let server = try LocalHTTPServer { _ in .init() }
-        let url = server.url("/")
-        server.stop()
+        let closed = try RefusingPort()
+        let url = closed.url("/")
         do {
             _ = try await client.perform(HTTPRequest(url: url, connectTimeout: .seconds(2)))
             Issue.record("expected a connection error")

@@ -91,26 +91,34 @@ public final class LocalHTTPServer: Sendable {
     /// Stops listening and ends open connections; safe to call more than once.
     public func stop() {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        // Only wake the accept thread here: it closes the listener itself, so the descriptor
+        // cannot be reused by another server while this one's thread still accepts on it.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        for fd in open.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        open.withLock { fds in for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) } }
     }
 
     deinit { stop() }
 
     private func acceptLoop() {
-        while true {
+        defer { close(listener) }
+        while !stopped.load(ordering: .relaxed) {
             let client = accept(listener, nil, nil)
             if client < 0 {
                 if errno == EINTR { continue }
+                return
+            }
+            if stopped.load(ordering: .relaxed) {
+                close(client)
                 return
             }
             connectionsSeen.add(1, ordering: .relaxed)
             open.withLock { _ = $0.insert(client) }
             let thread = Thread { [self] in
                 serve(client)
-                open.withLock { _ = $0.remove(client) }
-                close(client)
+                open.withLock { fds in  // closed under the lock: stop() never shuts down a reused descriptor
+                    fds.remove(client)
+                    close(client)
+                }
             }
             thread.start()
         }
