@@ -50,7 +50,7 @@ private struct ConfigBuilder {
     let folder: URL
     let environment: [String: String]
 
-    static let topKeys = ["database", "model", "engine", "http", "polling", "api", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
+    static let topKeys = ["database", "model", "engine", "http", "polling", "risk", "delivery", "api", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
 
     func build(_ document: JSONValue, file: String) -> MonitorConfig? {
         guard let top = reader.object(document, at: "", allowed: Self.topKeys) else { return nil }
@@ -59,6 +59,8 @@ private struct ConfigBuilder {
         let engine = engine(top.optional("engine"))
         let http = http(top.optional("http"))
         let polling = polling(top.optional("polling"))
+        let risk = risk(top.optional("risk"))
+        let delivery = delivery(top.optional("delivery"))
         let api = api(top.optional("api"))
         let feeds = list(top.optional("feeds"), what: "feed id", element: feed)
         let watchlist = list(top.optional("watchlist"), what: "symbol", element: watch)
@@ -76,10 +78,19 @@ private struct ConfigBuilder {
         let shutdownTimeout = top.optional("shutdownTimeout")
             .map { reader.duration($0.value, at: $0.path, minimum: .seconds(1)) } ?? .seconds(10)
 
-        guard let database, let model, let engine, let http, let polling, let api, let feeds, let watchlist, let rules, let webhooks,
+        if let rules, let webhooks {
+            let known = Set(webhooks.map(\.id))
+            for (index, rule) in rules.enumerated() {
+                for name in rule.webhooks where !known.contains(name) {
+                    reader.report("rules[\(index)].webhooks", "no webhook with id \"\(name)\" (known: \(known.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
+        guard reader.issues.isEmpty else { return nil }
+        guard let database, let model, let engine, let http, let polling, let risk, let delivery, let api, let feeds, let watchlist, let rules, let webhooks,
               let shutdownTimeout
         else { return nil }
-        return MonitorConfig(file: file, database: database, model: model, engine: engine, http: http, polling: polling, api: api, feeds: feeds,
+        return MonitorConfig(file: file, database: database, model: model, engine: engine, http: http, polling: polling, risk: risk, delivery: delivery, api: api, feeds: feeds,
                              watchlist: watchlist, rules: rules, webhooks: webhooks, logLevel: logLevel,
                              shutdownTimeout: shutdownTimeout)
     }
@@ -165,6 +176,54 @@ private struct ConfigBuilder {
         return valid ? settings : nil
     }
 
+    func risk(_ field: (path: String, value: JSONValue)?) -> RiskSettings? {
+        var settings = RiskSettings(topicSeverity: RiskSettings.defaultTopicSeverity, defaultSeverity: 0.5)
+        guard let field else { return settings }
+        guard let object = reader.object(field.value, at: field.path, allowed: ["topicSeverity", "defaultSeverity"]) else { return nil }
+        var valid = true
+        if let (p, v) = object.optional("defaultSeverity") {
+            if let n = reader.number(v, at: p), (0...1).contains(n) { settings.defaultSeverity = n } else {
+                if reader.number(v, at: p) != nil { reader.report(p, "expected a number from 0 to 1") }
+                valid = false
+            }
+        }
+        if let (p, v) = object.optional("topicSeverity") {
+            guard case let .object(members) = v else {
+                reader.report(p, "expected an object of topic names and severities from 0 to 1")
+                return nil
+            }
+            for (topic, value) in members {
+                let q = reader.join(p, topic)
+                if let n = reader.number(value, at: q), (0...1).contains(n) { settings.topicSeverity[topic] = n } else {
+                    if reader.number(value, at: q) != nil { reader.report(q, "expected a number from 0 to 1") }
+                    valid = false
+                }
+            }
+        }
+        return valid ? settings : nil
+    }
+
+    func delivery(_ field: (path: String, value: JSONValue)?) -> DeliverySettings? {
+        var settings = DeliverySettings(retrySchedule: DeliverySettings.defaultSchedule, giveUpAfter: .seconds(86_400), timeout: .seconds(10))
+        guard let field else { return settings }
+        guard let object = reader.object(field.value, at: field.path, allowed: ["retrySchedule", "giveUpAfter", "timeout"]) else { return nil }
+        var valid = true
+        if let (p, v) = object.optional("retrySchedule") {
+            let steps = reader.array(v, at: p)?.map { reader.duration($0.value, at: $0.path, minimum: .milliseconds(100)) }
+            if let steps, !steps.isEmpty, steps.allSatisfy({ $0 != nil }) { settings.retrySchedule = steps.compactMap { $0 } } else {
+                if steps?.isEmpty == true { reader.report(p, "needs at least one duration") }
+                valid = false
+            }
+        }
+        if let (p, v) = object.optional("giveUpAfter") {
+            if let d = reader.duration(v, at: p, minimum: .seconds(1)) { settings.giveUpAfter = d } else { valid = false }
+        }
+        if let (p, v) = object.optional("timeout") {
+            if let d = reader.duration(v, at: p, minimum: .seconds(1)) { settings.timeout = d } else { valid = false }
+        }
+        return valid ? settings : nil
+    }
+
     func api(_ field: (path: String, value: JSONValue)?) -> APISettings? {
         guard let field else { return APISettings(host: "127.0.0.1", port: 8787) }
         guard let object = reader.object(field.value, at: field.path, allowed: ["listen"]) else { return nil }
@@ -186,7 +245,7 @@ private struct ConfigBuilder {
     }
 
     func feed(_ value: JSONValue, _ keyPath: String) -> (id: String, value: FeedConfig)? {
-        guard let object = reader.object(value, at: keyPath, allowed: ["id", "url", "interval", "headers", "json"]) else { return nil }
+        guard let object = reader.object(value, at: keyPath, allowed: ["id", "url", "interval", "headers", "json", "weight"]) else { return nil }
         let id = object.required("id").flatMap { reader.identifier($0.value, at: $0.path) }
         let url = object.required("url").flatMap { reader.url($0.value, at: $0.path, schemes: ["http", "https", "file"]) }
         let interval = object.required("interval").flatMap { reader.duration($0.value, at: $0.path, minimum: .seconds(1)) }
@@ -194,8 +253,13 @@ private struct ConfigBuilder {
         if let (p, v) = object.optional("headers") { headers = feedHeaders(v, at: p) }
         var mapping: JSONMapping?? = .some(nil)
         if let (p, v) = object.optional("json") { mapping = jsonMapping(v, at: p).map { .some($0) } }
-        guard let id, let url, let interval, let headers, let mapping else { return nil }
-        return (id, FeedConfig(id: id, url: url, interval: interval, headers: headers, json: mapping))
+        var weight: Double? = 1
+        if let (p, v) = object.optional("weight") {
+            weight = reader.number(v, at: p)
+            if let w = weight, !(0...1).contains(w) { reader.report(p, "expected a number from 0 to 1"); weight = nil }
+        }
+        guard let id, let url, let interval, let headers, let mapping, let weight else { return nil }
+        return (id, FeedConfig(id: id, url: url, interval: interval, headers: headers, json: mapping, weight: weight))
     }
 
     /// `{"Authorization": "Bearer ${MASTODON_TOKEN}"}`: names must be HTTP tokens, variables must be set.
@@ -246,7 +310,7 @@ private struct ConfigBuilder {
     }
 
     func watch(_ value: JSONValue, _ keyPath: String) -> (id: String, value: WatchlistEntry)? {
-        guard let object = reader.object(value, at: keyPath, allowed: ["symbol", "names"]) else { return nil }
+        guard let object = reader.object(value, at: keyPath, allowed: ["symbol", "names", "aliases"]) else { return nil }
         var symbol: String?
         if let (p, v) = object.required("symbol"), let text = reader.string(v, at: p) {
             let upper = text.uppercased()
@@ -257,18 +321,21 @@ private struct ConfigBuilder {
                 reader.report(p, "expected a ticker symbol such as \"AAPL\" or \"BRK.B\", got \(v.shortDescription)")
             }
         }
-        var names: [String]? = []
-        if let (p, v) = object.optional("names") {
-            names = reader.array(v, at: p).map { $0.compactMap { reader.string($0.value, at: $0.path) } }
-            if case let .array(elements) = v, names?.count != elements.count { names = nil }
+        func strings(_ key: String) -> [String]? {
+            guard let (p, v) = object.optional(key) else { return [] }
+            let values = reader.array(v, at: p).map { $0.compactMap { reader.string($0.value, at: $0.path) } }
+            if case let .array(elements) = v, values?.count != elements.count { return nil }
+            return values
         }
-        guard let symbol, let names else { return nil }
-        return (symbol, WatchlistEntry(symbol: symbol, names: names))
+        let names = strings("names"), aliases = strings("aliases")
+        guard let symbol, let names, let aliases else { return nil }
+        return (symbol, WatchlistEntry(symbol: symbol, names: names, aliases: aliases))
     }
 
     func rule(_ value: JSONValue, _ keyPath: String) -> (id: String, value: AlertRule)? {
         guard let object = reader.object(value, at: keyPath,
-                                         allowed: ["id", "metric", "window", "above", "below", "minItems", "cooldown"])
+                                         allowed: ["id", "metric", "window", "above", "below", "minItems", "cooldown", "for",
+                                                   "resolveBelow", "resolveAbove", "entities", "severity", "webhooks"])
         else { return nil }
         let id = object.required("id").flatMap { reader.identifier($0.value, at: $0.path) }
         var metric: RuleMetric?
@@ -288,11 +355,40 @@ private struct ConfigBuilder {
         let minItems = object.optional("minItems").map { reader.integer($0.value, at: $0.path, in: 1...1_000_000) } ?? 1
         let cooldown = object.optional("cooldown").map { reader.duration($0.value, at: $0.path, minimum: .seconds(1)) }
             ?? window
-        guard let id, let metric, let window, above != nil || below != nil, let minItems, let cooldown,
-              above.map({ $0 != nil }) ?? true, below.map({ $0 != nil }) ?? true
+        if above != nil && below != nil { reader.report(keyPath, "give \"above\" or \"below\", not both (use two rules)") }
+        let forDuration = object.optional("for").map { reader.duration($0.value, at: $0.path) } ?? .zero
+        var resolveAt: Double?? = .some(nil)
+        if let (p, v) = object.optional("resolveBelow") {
+            resolveAt = reader.number(v, at: p).map { .some($0) }
+            if above == nil { reader.report(p, "only for rules with \"above\""); resolveAt = nil }
+            else if let r = resolveAt ?? nil, let a = above ?? nil, r > a { reader.report(p, "must not be more than \"above\" (\(a))"); resolveAt = nil }
+        }
+        if let (p, v) = object.optional("resolveAbove") {
+            resolveAt = reader.number(v, at: p).map { .some($0) }
+            if below == nil { reader.report(p, "only for rules with \"below\""); resolveAt = nil }
+            else if let r = resolveAt ?? nil, let b = below ?? nil, r < b { reader.report(p, "must not be less than \"below\" (\(b))"); resolveAt = nil }
+        }
+        func ids(_ key: String, upper: Bool) -> [String]? {
+            guard let (p, v) = object.optional(key) else { return [] }
+            let values = reader.array(v, at: p).map { $0.compactMap { reader.string($0.value, at: $0.path).map { upper ? $0.uppercased() : $0 } } }
+            if case let .array(elements) = v, values?.count != elements.count { return nil }
+            return values
+        }
+        let entities = ids("entities", upper: true), webhooks = ids("webhooks", upper: false)
+        var severity: String? = "warning"
+        if let (p, v) = object.optional("severity") {
+            severity = reader.string(v, at: p)
+            if let s = severity, !["info", "warning", "critical"].contains(s) {
+                reader.report(p, "expected one of info, warning, critical, got \(v.shortDescription)"); severity = nil
+            }
+        }
+        guard let id, let metric, let window, above != nil || below != nil, !(above != nil && below != nil), let minItems, let cooldown,
+              above.map({ $0 != nil }) ?? true, below.map({ $0 != nil }) ?? true, let forDuration, let resolveAt, let entities,
+              let webhooks, let severity
         else { return nil }
         return (id, AlertRule(id: id, metric: metric, window: window, above: above ?? nil, below: below ?? nil,
-                              minItems: minItems, cooldown: cooldown))
+                              minItems: minItems, cooldown: cooldown, forDuration: forDuration, resolveAt: resolveAt,
+                              entities: entities, severity: severity, webhooks: webhooks))
     }
 
     func webhook(_ value: JSONValue, _ keyPath: String) -> (id: String, value: WebhookConfig)? {

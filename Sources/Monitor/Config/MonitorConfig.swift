@@ -14,6 +14,8 @@ public struct MonitorConfig: Sendable, Equatable {
     public var engine: EngineSettings
     public var http: HTTPSettings
     public var polling: PollingSettings
+    public var risk: RiskSettings
+    public var delivery: DeliverySettings
     public var api: APISettings
     public var feeds: [FeedConfig]
     public var watchlist: [WatchlistEntry]
@@ -75,6 +77,8 @@ public struct FeedConfig: Sendable, Equatable {
     public var headers: [FeedHeader]
     /// Where items are in a JSON document that is no standard feed.
     public var json: JSONMapping?
+    /// How much this source's items count in risk (1 = fully; a noisy social feed might be 0.5).
+    public var weight: Double
 }
 
 /// One extra request header of a feed. The value may hold a secret (an API token), so it is never printed.
@@ -87,8 +91,10 @@ public struct FeedHeader: Sendable, Equatable {
 public struct WatchlistEntry: Sendable, Equatable {
     /// Ticker symbol, upper case (`AAPL`, `BRK.B`).
     public var symbol: String
-    /// Names that count as a mention (`Apple`, `Apple Inc.`).
+    /// Names that count as a mention (`Apple`, `Apple Inc.`), matched case-sensitively on word boundaries.
     public var names: [String]
+    /// More names matched the same way (former names, brands, products).
+    public var aliases: [String]
 }
 
 /// What an alert rule measures.
@@ -110,6 +116,43 @@ public struct AlertRule: Sendable, Equatable {
     public var minItems: Int
     /// The repeat interval for a still-firing alert.
     public var cooldown: Duration
+    /// How long the condition must hold before a pending alert fires (0: at once).
+    public var forDuration: Duration
+    /// Hysteresis: a firing `above` alert resolves only when the metric drops below this
+    /// (a `below` alert when it rises above it). Default: the threshold itself.
+    public var resolveAt: Double?
+    /// Symbols the rule applies to; empty: every watchlist entity.
+    public var entities: [String]
+    public var severity: String
+    /// Webhook ids that receive this rule's alerts; empty: all.
+    public var webhooks: [String]
+}
+
+/// How an item's risk is computed (README, "Risk").
+public struct RiskSettings: Sendable, Equatable {
+    /// Severity of each topic in [0, 1]; topics not listed use `defaultSeverity`.
+    public var topicSeverity: [String: Double]
+    public var defaultSeverity: Double
+
+    public static let defaultTopicSeverity: [String: Double] = [
+        "Legal | Regulation": 1.0, "Earnings": 0.9, "M&A | Investments": 0.8, "Treasuries | Corporate Debt": 0.8,
+        "Financials": 0.8, "Personnel Change": 0.7, "Dividend": 0.7, "Analyst Update": 0.7, "Stock Movement": 0.7,
+        "Fed | Central Banks": 0.6, "Macro": 0.6, "Company | Product News": 0.6, "Energy | Oil": 0.6, "IPO": 0.6,
+        "Markets": 0.5, "Currencies": 0.5, "Gold | Metals | Materials": 0.5, "Politics": 0.5,
+        "General News | Opinion": 0.4, "Stock Commentary": 0.3,
+    ]
+}
+
+/// Webhook delivery: retries and their schedule.
+public struct DeliverySettings: Sendable, Equatable {
+    /// Waits before the 2nd, 3rd, … attempt; the last one repeats until `giveUpAfter`. Each gets ±20% jitter.
+    public var retrySchedule: [Duration]
+    /// A delivery still failing this long after it was created is marked failed.
+    public var giveUpAfter: Duration
+    /// Time one attempt may take.
+    public var timeout: Duration
+
+    public static let defaultSchedule: [Duration] = [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800), .seconds(3600)]
 }
 
 /// A webhook endpoint that receives alerts.

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import ServiceLifecycle
 import Store
+import Transformer
 import UnixSignals
 
 /// monitord: loads the configuration, opens and migrates the database, then runs
@@ -37,7 +38,17 @@ public enum Daemon {
         logger.info("database open", metadata: ["database": "\(config.database)",
                                                 "schema.version": "\(Migration.shipped.last?.version ?? 0)"])
 
-        let group = await makeServiceGroup(config: config, database: database, logger: logger)
+        let classifier: TextClassifier
+        do {
+            let started = ContinuousClock.now
+            classifier = try TextClassifier(folder: config.model, maxLength: config.engine.maxLength, threads: config.engine.threads)
+            logger.info("model loaded", metadata: ["model": "\(classifier.version)", "seconds": "\((ContinuousClock.now - started).seconds)"])
+        } catch {
+            logger.critical("cannot load the model: \(error)", metadata: ["model": "\(config.model)"])
+            return ExitStatus.configError
+        }
+
+        let group = await makeServiceGroup(config: config, database: database, classifier: classifier, logger: logger)
         do {
             try await group.run()
         } catch {
@@ -49,7 +60,8 @@ public enum Daemon {
     }
 
     /// The daemon's services over an opened database.
-    public static func makeServiceGroup(config: MonitorConfig, database: DatabasePool, logger: Logger) async -> ServiceGroup {
+    public static func makeServiceGroup(config: MonitorConfig, database: DatabasePool, classifier: TextClassifier,
+                                        logger: Logger) async -> ServiceGroup {
         let notifier = SystemdNotifier()
         let current = CurrentConfig(config)
         // Trap SIGHUP before READY=1, so a reload sent right after start-up cannot kill the process.
@@ -60,11 +72,18 @@ public enum Daemon {
         let notify = SystemdNotifyService(notifier: notifier, status: status, logger: logger) {
             (try? await database.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
         }
-        let poller = FeedPoller(current: current, database: database, logger: Logger(label: "feeds"))
+        let itemsStored = PipelineSignal(), outboxWritten = PipelineSignal()
+        let poller = FeedPoller(current: current, database: database, itemsStored: itemsStored, outboxWritten: outboxWritten,
+                                logger: Logger(label: "feeds"))
+        let scoring = ScoringService(current: current, database: database, classifier: classifier, itemsStored: itemsStored,
+                                     outboxWritten: outboxWritten, stats: PipelineStats(), logger: Logger(label: "scoring"))
+        let sender = WebhookSender(current: current, database: database, outboxWritten: outboxWritten, logger: Logger(label: "webhooks"))
         var configuration = ServiceGroupConfiguration(
             services: [
                 .init(service: reload),
                 .init(service: poller),
+                .init(service: scoring),
+                .init(service: sender),
                 .init(service: notify),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -13,12 +13,20 @@ import ServiceLifecycle
 /// new configuration; the stored state (ETag, backoff, next poll) carries over.
 public struct FeedPoller: Service {
     let current: CurrentConfig
-    let store: FeedStore
+    let database: DatabasePool
     let logger: Logger
+    let itemsStored: PipelineSignal
+    let outboxWritten: PipelineSignal
+    /// Polls wait while more than this many items await scoring (back-pressure).
+    let maxBacklog: Int
 
-    public init(current: CurrentConfig, database: DatabasePool, logger: Logger) {
+    public init(current: CurrentConfig, database: DatabasePool, itemsStored: PipelineSignal = PipelineSignal(),
+                outboxWritten: PipelineSignal = PipelineSignal(), maxBacklog: Int = 20_000, logger: Logger) {
         self.current = current
-        self.store = FeedStore(database: database)
+        self.database = database
+        self.itemsStored = itemsStored
+        self.outboxWritten = outboxWritten
+        self.maxBacklog = maxBacklog
         self.logger = logger
     }
 
@@ -27,6 +35,7 @@ public struct FeedPoller: Service {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let config = current.config
+                let store = FeedStore(database: database, webhooks: config.webhooks.map(\.id))
                 let client = CurlMultiClient(maxConcurrent: 64, maxPerHost: config.polling.maxPerHost)
                 defer { client.shutdown() }
                 let states = try store.sync(config.feeds)
@@ -34,7 +43,7 @@ public struct FeedPoller: Service {
                     await withTaskGroup(of: Void.self) { group in
                         for feed in config.feeds {
                             guard let state = states[feed.id] else { continue }
-                            group.addTask { await pollForever(feed, state: state, config: config, client: client) }
+                            group.addTask { await pollForever(feed, state: state, config: config, client: client, store: store) }
                         }
                         group.addTask { await waitForChange(from: config) }
                         await group.next()  // the watcher returns on a relevant reload, or on cancellation
@@ -60,7 +69,7 @@ public struct FeedPoller: Service {
         }
     }
 
-    func pollForever(_ feed: FeedConfig, state initial: FeedState, config: MonitorConfig, client: CurlMultiClient) async {
+    func pollForever(_ feed: FeedConfig, state initial: FeedState, config: MonitorConfig, client: CurlMultiClient, store: FeedStore) async {
         var state = initial
         while !Task.isCancelled {
             if let due = state.nextPollAt {
@@ -69,9 +78,13 @@ public struct FeedPoller: Service {
                     do { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) } catch { return }
                 }
             }
+            // Back-pressure: while scoring is far behind, new polls wait (nothing is dropped).
+            while itemsStored.backlog.load(ordering: .relaxed) > maxBacklog, !Task.isCancelled {
+                do { try await Task.sleep(for: .milliseconds(500)) } catch { return }
+            }
             if Task.isCancelled { return }
             do {
-                state = try await poll(feed, state: state, config: config, client: client)
+                state = try await poll(feed, state: state, config: config, client: client, store: store)
             } catch is CancellationError {
                 return
             } catch {
@@ -83,7 +96,7 @@ public struct FeedPoller: Service {
     }
 
     /// One poll: fetch, parse, store; returns the state for the next one.
-    func poll(_ feed: FeedConfig, state: FeedState, config: MonitorConfig, client: CurlMultiClient) async throws -> FeedState {
+    func poll(_ feed: FeedConfig, state: FeedState, config: MonitorConfig, client: CurlMultiClient, store: FeedStore) async throws -> FeedState {
         let request = HTTPRequest(
             url: state.url, headers: feed.headers.map { ($0.name, $0.value) }, etag: state.etag, lastModified: state.lastModified,
             userAgent: config.http.userAgent, timeout: config.http.timeout, connectTimeout: config.http.connectTimeout,
@@ -94,7 +107,7 @@ public struct FeedPoller: Service {
         } catch .cancelled {
             throw CancellationError()
         } catch {
-            return try failed(feed, state: state, status: 0, message: error.description, retryAfter: nil, config: config)
+            return try failed(feed, store: store, state: state, status: 0, message: error.description, retryAfter: nil, config: config)
         }
         let now = Date()
         var next = state
@@ -114,7 +127,10 @@ public struct FeedPoller: Service {
             _ = try store.recordSuccess(feed: state, status: 304, etag: response.header("etag") ?? state.etag,
                                         lastModified: response.header("last-modified") ?? state.lastModified,
                                         movedTo: response.permanentlyMovedTo, items: [], format: nil, nextPoll: next.nextPollAt!, now: now)
-            if state.unhealthySince != nil { logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"]) }
+            if state.unhealthySince != nil {
+                logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"])
+                outboxWritten.notify()
+            }
             logger.debug("not modified", metadata: ["feed": "\(feed.id)"])
         case 200..<300:
             let parsed: ParsedFeed
@@ -122,7 +138,7 @@ public struct FeedPoller: Service {
                 parsed = try FeedParser.parse(response.body, contentType: response.header("content-type"), url: response.effectiveURL,
                                               mapping: feed.json)
             } catch {
-                return try failed(feed, state: state, status: response.status, message: "\(error)", retryAfter: nil, config: config)
+                return try failed(feed, store: store, state: state, status: response.status, message: "\(error)", retryAfter: nil, config: config)
             }
             let delay = FeedSchedule.afterSuccess(interval: feed.interval, ttlSeconds: parsed.ttlSeconds,
                                                   maxAgeSeconds: FeedSchedule.maxAge(response.header("cache-control")),
@@ -133,20 +149,27 @@ public struct FeedPoller: Service {
             let counts = try store.recordSuccess(feed: state, status: response.status, etag: next.etag, lastModified: next.lastModified,
                                                  movedTo: response.permanentlyMovedTo, items: parsed.items, format: parsed.format,
                                                  nextPoll: next.nextPollAt!, now: now)
-            if state.unhealthySince != nil { logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"]) }
+            if state.unhealthySince != nil {
+                logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"])
+                outboxWritten.notify()
+            }
+            if counts.new > 0 {
+                itemsStored.backlog.add(counts.new, ordering: .relaxed)
+                itemsStored.notify()
+            }
             logger.log(level: counts.new > 0 ? .info : .debug, "polled", metadata: ["feed": "\(feed.id)", "format": "\(parsed.format.rawValue)", "items": "\(parsed.items.count)",
                                              "new": "\(counts.new)", "duplicates": "\(counts.duplicates)"])
         default:
             let retryAfter = response.status == 429 || response.status == 503
                 ? FeedSchedule.retryAfter(response.header("retry-after"), now: now) : nil
-            return try failed(feed, state: next.url != state.url ? next : state, status: response.status,
+            return try failed(feed, store: store, state: next.url != state.url ? next : state, status: response.status,
                               message: "HTTP \(response.status)", retryAfter: retryAfter, config: config)
         }
         return next
     }
 
     /// Records a failure and schedules the retry with backoff.
-    func failed(_ feed: FeedConfig, state: FeedState, status: Int, message: String, retryAfter: Duration?,
+    func failed(_ feed: FeedConfig, store: FeedStore, state: FeedState, status: Int, message: String, retryAfter: Duration?,
                 config: MonitorConfig) throws -> FeedState {
         let now = Date()
         var next = state
@@ -161,6 +184,7 @@ public struct FeedPoller: Service {
         if status != 0 { metadata["status"] = "\(status)" }
         if turnedUnhealthy {
             next.unhealthySince = now
+            outboxWritten.notify()
             logger.error("feed unhealthy: source-health alert raised", metadata: metadata)
         } else {
             logger.warning("poll failed", metadata: metadata)

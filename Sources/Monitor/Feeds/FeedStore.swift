@@ -23,8 +23,13 @@ public struct IngestCounts: Sendable, Equatable {
 /// The feeds and items tables: each poll's outcome is one transaction.
 public struct FeedStore: Sendable {
     let database: DatabasePool
+    /// Webhook ids that hear about source health.
+    let webhooks: [String]
 
-    public init(database: DatabasePool) { self.database = database }
+    public init(database: DatabasePool, webhooks: [String] = []) {
+        self.database = database
+        self.webhooks = webhooks
+    }
 
     /// Creates rows for new feeds and resets the URL of feeds whose configured URL changed.
     /// Feeds no longer configured keep their rows (and items) but are no longer polled.
@@ -64,7 +69,7 @@ public struct FeedStore: Sendable {
                 """, arguments: [(movedTo ?? feed.url).absoluteString, etag, lastModified, now.millis, status, nextPoll.millis,
                                  now.millis, counts.new, counts.duplicates, feed.id])
             if feed.unhealthySince != nil {
-                try SourceHealth.resolve(feedID: feed.id, now: now, db: db)
+                try SourceHealth.resolve(feedID: feed.id, webhooks: webhooks, now: now, db: db)
             }
             return counts
         }
@@ -81,7 +86,8 @@ public struct FeedStore: Sendable {
                 WHERE id = ?
                 """, arguments: [now.millis, status, error, streak, nextPoll.millis, turnsUnhealthy ? now.millis : nil, feed.id])
             if turnsUnhealthy {
-                try SourceHealth.fire(feedID: feed.id, url: feed.url.absoluteString, error: error, status: status, streak: streak, now: now, db: db)
+                try SourceHealth.fire(feedID: feed.id, url: feed.url.absoluteString, error: error, status: status, streak: streak,
+                                     webhooks: webhooks, now: now, db: db)
             }
             return turnsUnhealthy
         }

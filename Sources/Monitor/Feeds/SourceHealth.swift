@@ -9,7 +9,7 @@ enum SourceHealth {
 
     static func fingerprint(_ feedID: String) -> String { "source:\(feedID)" }
 
-    static func fire(feedID: String, url: String, error: String, status: Int, streak: Int, now: Date, db: Database) throws {
+    static func fire(feedID: String, url: String, error: String, status: Int, streak: Int, webhooks: [String], now: Date, db: Database) throws {
         try db.execute(sql: """
             INSERT INTO alerts (fingerprint, kind, rule_id, entity, state, severity, value, started_at, fired_at, updated_at)
             VALUES (?, 'source', ?, ?, 'firing', 'warning', ?, ?, ?, ?)
@@ -17,22 +17,39 @@ enum SourceHealth {
                 fired_at = excluded.fired_at, resolved_at = NULL, updated_at = excluded.updated_at
             """, arguments: [fingerprint(feedID), ruleID, feedID, Double(streak), now.millis, now.millis, now.millis])
         let details: [String: Any] = ["feed": feedID, "url": url, "error": error, "lastStatus": status, "errorStreak": streak]
-        try event(feedID: feedID, state: "firing", value: Double(streak), details: details, now: now, db: db)
+        let eventID = try event(feedID: feedID, state: "firing", value: Double(streak), details: details, now: now, db: db)
+        try Outbox.enqueue(type: "source.unhealthy", payload: ["data": payload(feedID: feedID, status: "firing", details: details, now: now, db: db)],
+                           webhooks: webhooks, alertEventID: eventID, now: now, db: db)
     }
 
-    static func resolve(feedID: String, now: Date, db: Database) throws {
+    static func payload(feedID: String, status: String, details: [String: Any], now: Date, db: Database) throws -> [String: Any] {
+        let alert = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE fingerprint = ?", arguments: [fingerprint(feedID)])
+        var data: [String: Any] = [
+            "schemaVersion": 1, "kind": "source", "fingerprint": fingerprint(feedID), "status": status, "severity": "warning",
+            "rule": ["id": ruleID], "source": details, "endsAt": NSNull(),
+            "startsAt": Outbox.isoTimestamp(Date(millis: alert?["started_at"] ?? now.millis)),
+        ]
+        if status == "resolved" { data["endsAt"] = Outbox.isoTimestamp(now) }
+        return data
+    }
+
+    static func resolve(feedID: String, webhooks: [String], now: Date, db: Database) throws {
         try db.execute(sql: """
             UPDATE alerts SET state = 'resolved', resolved_at = ?, updated_at = ? WHERE fingerprint = ? AND state != 'resolved'
             """, arguments: [now.millis, now.millis, fingerprint(feedID)])
         guard db.changesCount > 0 else { return }
-        try event(feedID: feedID, state: "resolved", value: 0, details: ["feed": feedID], now: now, db: db)
+        let eventID = try event(feedID: feedID, state: "resolved", value: 0, details: ["feed": feedID], now: now, db: db)
+        try Outbox.enqueue(type: "alert.resolved", payload: ["data": payload(feedID: feedID, status: "resolved", details: ["feed": feedID], now: now, db: db)],
+                           webhooks: webhooks, alertEventID: eventID, now: now, db: db)
     }
 
-    private static func event(feedID: String, state: String, value: Double, details: [String: Any], now: Date, db: Database) throws {
+    @discardableResult
+    private static func event(feedID: String, state: String, value: Double, details: [String: Any], now: Date, db: Database) throws -> Int64 {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
         try db.execute(sql: """
             INSERT INTO alert_events (alert_id, state, value, details, at)
             SELECT id, ?, ?, ?, ? FROM alerts WHERE fingerprint = ?
             """, arguments: [state, value, json, now.millis, fingerprint(feedID)])
+        return db.lastInsertedRowID
     }
 }
