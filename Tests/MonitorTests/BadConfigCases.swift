@@ -17,7 +17,7 @@ func configJSON(database: String = "\"var/monitor.sqlite\"",
     """
     {
       "database": \(database),
-      "model": "models/test",
+      "model": "\(repositoryRoot.appendingPathComponent("models/finsent-minilm").path)",
       "http": { "userAgent": "FinSentTest/1.0 (test@example.com)", "timeout": "20s", "maxBodyBytes": 10485760 },
       "api": { "listen": "127.0.0.1:8787" },
       "feeds": \(feeds),

@@ -17,7 +17,7 @@ struct FeedPollingTests {
             var httpSettings: [String: Any] = ["userAgent": "FinSentTest/1 (ops@example.com)", "timeout": "2s", "connectTimeout": "1s"]
             httpSettings.merge(http) { $1 }
             let config: [String: Any] = [
-                "database": "monitor.sqlite", "model": "model", "feeds": feeds, "http": httpSettings,
+                "database": "monitor.sqlite", "model": WebhookDeliveryTests.model, "engine": ["threads": 1], "feeds": feeds, "http": httpSettings,
                 "polling": ["maxBackoff": "4s", "unhealthyAfter": 3].merging(polling) { $1 }, "logLevel": "debug",
             ]
             let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .withoutEscapingSlashes])
@@ -46,15 +46,6 @@ struct FeedPollingTests {
         }
     }
 
-    /// Polls `condition` until it holds or `timeout` passes.
-    func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if (try? condition()) == true { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TestSupportError("timed out waiting for \(what)")
-    }
 
     static func rss(_ items: [(guid: String, title: String)], ttl: Int? = nil) -> String {
         var text = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Test</title><link>https://news.example.com/</link>"

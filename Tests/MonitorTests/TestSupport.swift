@@ -99,3 +99,13 @@ func waitForExit(_ process: Process, timeout: Duration) async throws -> Int32 {
     }
     return process.terminationStatus
 }
+
+/// Polls `condition` until it holds, or fails after `timeout`.
+func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: () throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? condition()) == true { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TestSupportError("timed out waiting for \(what)")
+}

@@ -170,4 +170,6 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible {
     /// The key bytes (the base64 part after `whsec_`, decoded).
     public let key: [UInt8]
     public var description: String { "whsec_(redacted)" }
+
+    public init(key: [UInt8]) { self.key = key }
 }

@@ -61,7 +61,8 @@ public final class LocalHTTPServer: Sendable {
     /// TCP connections accepted so far.
     public var connections: Int { connectionsSeen.load(ordering: .relaxed) }
 
-    public init(handler: @escaping Handler) throws {
+    /// Listens on `port` (0: any free port).
+    public init(port requested: Int = 0, handler: @escaping Handler) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         var yes: Int32 = 1
@@ -69,7 +70,7 @@ public final class LocalHTTPServer: Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_port = UInt16(requested).bigEndian
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

@@ -1,0 +1,241 @@
+import Foundation
+import GRDB
+import LocalHTTPServer
+import Monitor
+import Synchronization
+import Testing
+
+/// A webhook receiver on 127.0.0.1 that checks every signature and keeps what arrived.
+final class WebhookReceiver: Sendable {
+    struct Message: Sendable {
+        let id: String
+        let type: String
+        let body: [String: any Sendable]
+        let verified: Bool
+    }
+
+    static let secretText = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    static let secret = WebhookSecret(key: Array(Data(base64Encoded: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")!))
+
+    let server: LocalHTTPServer
+    private let received = Mutex<[Message]>([])
+    /// What to answer: 204 unless told otherwise.
+    let status = Atomic<Int>(204)
+
+    init(port: Int = 0) throws {
+        let box = Mutex<WebhookReceiver?>(nil)
+        server = try LocalHTTPServer(port: port) { request in
+            box.withLock { $0 }?.handle(request) ?? .init(status: 503)
+        }
+        box.withLock { $0 = self }
+    }
+
+    var url: String { server.url("/hook").absoluteString }
+    var messages: [Message] { received.withLock { $0 } }
+    /// Distinct messages by webhook-id (what a receiver that dedupes sees).
+    var distinct: [Message] {
+        var seen = Set<String>()
+        return messages.filter { seen.insert($0.id).inserted }
+    }
+
+    func handle(_ request: LocalHTTPServer.Request) -> LocalHTTPServer.Response {
+        let body = String(decoding: request.body, as: UTF8.self)
+        let id = request.header("webhook-id") ?? ""
+        let timestamp = Int64(request.header("webhook-timestamp") ?? "") ?? 0
+        let verified = WebhookSignature.verify(id: id, timestamp: timestamp, body: body, header: request.header("webhook-signature") ?? "",
+                                               secrets: [Self.secret])
+            && abs(Double(timestamp) - Date().timeIntervalSince1970) < 300
+        let answer = status.load(ordering: .relaxed)
+        if (200..<300).contains(answer) {
+            let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
+            received.withLock {
+                $0.append(Message(id: id, type: object["type"] as? String ?? "", body: object.mapValues { "\($0)" }, verified: verified))
+            }
+        }
+        return .init(status: answer)
+    }
+}
+
+@Suite("Alerts reach webhooks signed, at least once, across crashes", .serialized)
+struct WebhookDeliveryTests {
+    static let model = repositoryRoot.appendingPathComponent("models/finsent-minilm").path
+
+    /// A feed whose items are made fresh (published now) by `items`.
+    static func feed(_ items: [(guid: String, title: String)]) -> String {
+        let now = Date()
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        var text = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire</title>"
+        for item in items {
+            text += "<item><guid isPermaLink=\"false\">\(item.guid)</guid><title>\(item.title)</title><pubDate>\(formatter.string(from: now))</pubDate></item>"
+        }
+        return text + "</channel></rss>"
+    }
+
+    struct Daemon {
+        let folder: TemporaryFolder
+        var process: Process
+        var database: String { folder.path("monitor.sqlite") }
+
+        init(folder: TemporaryFolder, feedURL: String, webhookURL: String, rules: [[String: Any]], interval: String = "1s") throws {
+            self.folder = folder
+            let config: [String: Any] = [
+                "database": "monitor.sqlite", "model": WebhookDeliveryTests.model, "engine": ["threads": 1, "batchSize": 16],
+                "feeds": [["id": "wire", "url": feedURL, "interval": interval]],
+                "watchlist": [["symbol": "CTSO", "names": ["Contoso"]], ["symbol": "FBKM", "names": ["Fabrikam"]]],
+                "rules": rules,
+                "webhooks": [["id": "desk", "url": webhookURL, "secretEnv": "DESK_SECRET"]],
+                "delivery": ["retrySchedule": ["500ms", "1s"], "timeout": "2s"],
+                "logLevel": "debug",
+            ]
+            let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .withoutEscapingSlashes])
+            try folder.write("config.json", String(decoding: data, as: UTF8.self))
+            process = try Self.launch(folder)
+        }
+
+        static func launch(_ folder: TemporaryFolder) throws -> Process {
+            try startProduct("monitord", ["--config", folder.path("config.json")], environment: ["DESK_SECRET": WebhookReceiver.secretText],
+                             stdout: folder.path("stdout"), stderr: folder.path("stderr"))
+        }
+
+        mutating func restart() throws { process = try Self.launch(folder) }
+
+        func kill9() async throws {
+            kill(process.processIdentifier, SIGKILL)
+            _ = try await waitForExit(process, timeout: .seconds(10))
+        }
+
+        func stop() async throws {
+            kill(process.processIdentifier, SIGTERM)
+            let status = try await waitForExit(process, timeout: .seconds(10))
+            #expect(status == 0)
+        }
+
+        func read<T>(_ body: (Database) throws -> T) throws -> T {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(5)
+            return try DatabaseQueue(path: database, configuration: configuration).read(body)
+        }
+
+        func count(_ sql: String) -> Int { (try? read { try Int.fetchOne($0, sql: sql) }) ?? nil ?? -1 }
+        var log: String { (try? String(contentsOfFile: folder.path("stderr"), encoding: .utf8)) ?? "" }
+    }
+
+
+    static let negative = [("n1", "Contoso shares plunge 25% as SEC opens fraud probe"), ("n2", "Contoso files for Chapter 11 bankruptcy protection"),
+                           ("n3", "Contoso CEO resigns amid accounting scandal; lenders pull credit lines"),
+                           ("n4", "Regulators fine Contoso $2 billion over money laundering failures")]
+    static let calm = [("c1", "Contoso opens a new office in Dublin"), ("c2", "Contoso to present at an industry conference next week")]
+
+    @Test("news about a ticker turns sharply negative: the alert fires, arrives signed with evidence, and resolves when the news calms")
+    func story() async throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.server.stop() }
+        let phase = Atomic<Int>(0)
+        let feed = try LocalHTTPServer { _ in
+            .init(text: phase.load(ordering: .relaxed) == 0 ? Self.feed(Self.negative) : Self.feed(Self.calm))
+        }
+        defer { feed.stop() }
+        let daemon = try Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: receiver.url,
+                                rules: [["id": "neg-share", "metric": "negativeShare", "window": "8s", "above": 0.6, "resolveBelow": 0.5,
+                                         "minItems": 3, "cooldown": "1h", "severity": "critical"]])
+        try await eventually("alert.firing") { receiver.distinct.contains { $0.type == "alert.firing" } }
+        phase.store(1, ordering: .relaxed)
+        try await eventually("alert.resolved", timeout: .seconds(40)) { receiver.distinct.contains { $0.type == "alert.resolved" } }
+        try await daemon.stop()
+        let messages = receiver.distinct
+        #expect(messages.allSatisfy { $0.verified }, "every message's signature verifies")
+        let firing = try #require(messages.first { $0.type == "alert.firing" })
+        let data = "\(firing.body["data"] ?? "")"
+        #expect(data.contains("CTSO") && data.contains("neg-share") && data.contains("evidence") && data.contains("plunge"), "\(data)")
+        #expect(messages.filter { $0.type == "alert.firing" }.count == 1, "cooldown 1h: no repeat")
+    }
+
+    @Test("SIGKILL at random moments during a burst, 20 rounds: no item stored twice, every item scored once, no alert lost")
+    func sigkillRounds() async throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.server.stop() }
+        // Each request serves the next 5 items of a growing burst; ticker mentions rotate over 4 symbols.
+        let served = Atomic<Int>(0)
+        let symbols = ["Contoso", "Fabrikam"]
+        let feed = try LocalHTTPServer { _ in
+            let end = served.add(5, ordering: .relaxed).newValue
+            let items = (max(0, end - 30)..<end).map { i in ("b\(i)", "\(symbols[i % 2]) shares slump as outlook darkens, report \(i)") }
+            return .init(text: Self.feed(items))
+        }
+        defer { feed.stop() }
+        var daemon = try Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: receiver.url,
+                                rules: [["id": "volume5", "metric": "volume", "window": "1h", "above": 5, "cooldown": "1h"],
+                                        ["id": "volume15", "metric": "volume", "window": "1h", "above": 15, "cooldown": "1h"]])
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 300...1200)))
+            try await daemon.kill9()
+            try daemon.restart()
+        }
+        // Let it finish: the last poll's items scored, every alert delivered.
+        let final = served.load(ordering: .relaxed)
+        try await eventually("every item scored", timeout: .seconds(60)) {
+            daemon.count("SELECT count(*) FROM scores") == daemon.count("SELECT count(*) FROM items") && daemon.count("SELECT count(*) FROM items") >= min(final, 30)
+        }
+        try await eventually("every delivery done", timeout: .seconds(60)) {
+            daemon.count("SELECT count(*) FROM webhook_deliveries WHERE status != 'delivered'") == 0
+                && daemon.count("SELECT count(*) FROM webhook_deliveries") >= 4
+        }
+        try await daemon.stop()
+        let guids = try daemon.read { try String.fetchAll($0, sql: "SELECT canonical_id FROM items") }
+        #expect(Set(guids).count == guids.count)
+        #expect(daemon.count("SELECT count(*) FROM (SELECT item_id FROM scores GROUP BY item_id HAVING count(*) > 1)") == 0)
+        let outbox = try daemon.read { try String.fetchAll($0, sql: "SELECT message_id FROM webhook_deliveries") }
+        #expect(Set(receiver.distinct.map(\.id)) == Set(outbox), "each queued message arrived (at least once)")
+        #expect(receiver.messages.allSatisfy { $0.verified })
+        // Two rules × two tickers fired once each (cooldown 1h): exactly four alert.firing messages after dedupe.
+        #expect(receiver.distinct.filter { $0.type == "alert.firing" }.count == 4, "\(receiver.distinct.map(\.type))")
+    }
+
+    @Test("a receiver that answers 500 three times gets the alert on the 4th attempt; every attempt is recorded")
+    func retriesAfterErrors() async throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.server.stop() }
+        receiver.status.store(500, ordering: .relaxed)
+        let feed = try LocalHTTPServer { _ in .init(text: Self.feed(Self.negative)) }
+        defer { feed.stop() }
+        let daemon = try Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: receiver.url,
+                                rules: [["id": "volume", "metric": "volume", "window": "1h", "above": 2, "cooldown": "1h"]])
+        try await eventually("three failed attempts") { receiver.server.requests.filter { $0.path == "/hook" }.count >= 3 }
+        receiver.status.store(204, ordering: .relaxed)
+        try await eventually("delivery") { !receiver.distinct.isEmpty }
+        try await daemon.stop()
+        #expect(receiver.distinct.count == 1 && receiver.distinct[0].verified)
+        let attempts = try daemon.read { try Int.fetchAll($0, sql: "SELECT coalesce(http_status, 0) FROM delivery_attempts ORDER BY id") }
+        #expect(attempts.count == receiver.server.requests.filter { $0.path == "/hook" }.count)
+        #expect(attempts.last == 204 && attempts.dropLast().allSatisfy { $0 == 500 }, "\(attempts)")
+        #expect(daemon.count("SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered'") == 1)
+        let ids = Set(receiver.server.requests.filter { $0.path == "/hook" }.compactMap { $0.header("webhook-id") })
+        #expect(ids.count == 1, "webhook-id is stable across retries")
+    }
+
+    @Test("receiver down, monitord killed with SIGKILL, receiver back, monitord restarted: the alert arrives within seconds")
+    func downAcrossSigkill() async throws {
+        let closed = try RefusingPort()
+        let port = closed.port
+        let feed = try LocalHTTPServer { _ in .init(text: Self.feed(Self.negative)) }
+        defer { feed.stop() }
+        var daemon = try Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: closed.url("/hook").absoluteString,
+                                rules: [["id": "volume", "metric": "volume", "window": "1h", "above": 2, "cooldown": "1h"]])
+        try await eventually("a failed delivery attempt") { daemon.count("SELECT count(*) FROM delivery_attempts") >= 2 }
+        try await daemon.kill9()
+        withExtendedLifetime(closed) {}
+        let receiver = try WebhookReceiver(port: port)
+        defer { receiver.server.stop() }
+        let restarted = ContinuousClock.now
+        try daemon.restart()
+        try await eventually("delivery after restart") { !receiver.distinct.isEmpty }
+        #expect(ContinuousClock.now - restarted < .seconds(10))
+        try await daemon.stop()
+        #expect(receiver.distinct.count == 1 && receiver.distinct.allSatisfy { $0.verified })
+        #expect(receiver.distinct[0].type == "alert.firing")
+    }
+}
