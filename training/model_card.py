@@ -64,7 +64,7 @@ def main() -> None:
         value = dev[name]["weighted_f1" if metric == "weighted F1" else "accuracy"]
         rows.append([TITLES[name].split(",")[0], metric, f"≥ {target:.2f}", f"**{value:.4f}**" + ("" if value >= target else f" (short by {target - value:.4f})")])
     history = [["epoch", "sentiment loss", "topic loss", "Twitter sentiment wF1", "PhraseBank wF1", "topic accuracy", "seconds"]] + [
-        [str(h["epoch"]), f"{h['train_loss']['sentiment']:.4f}", f"{h['train_loss']['topic']:.4f}",
+        [str(h["epoch"]), f"{h['train_loss']['sentiment']:.4f}" if h["train_loss"] else "-", f"{h['train_loss']['topic']:.4f}" if h["train_loss"] else "-",
          f"{h['dev']['twitter_sentiment_dev']['weighted_f1']:.4f}", f"{h['dev']['phrasebank_valid']['weighted_f1']:.4f}",
          f"{h['dev']['twitter_topic_dev']['accuracy']:.4f}", f"{h['seconds']:.0f}"] for h in m["history"]]
     args = m["arguments"]
