@@ -108,6 +108,17 @@ struct DaemonProcessTests {
         #expect(result.stderr.contains("newer than this binary knows"))
     }
 
+    @Test("monitord exits 78 with a clear message when the model folder cannot be loaded")
+    func missingModel() async throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("config.json", configJSON().replacingOccurrences(
+            of: repositoryRoot.appendingPathComponent("models/finsent-minilm").path, with: folder.path("no-such-model")))
+        let result = try await runProduct("monitord", ["--config", file])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("cannot load the model"), "got: \(result.stderr)")
+        #expect(result.stderr.contains("no-such-model"))
+    }
+
     @Test("monitord and monitorctl config check exit 78 naming the key", arguments: badConfigCases)
     func badConfigExits(_ testCase: BadConfigCase) async throws {
         let folder = try TemporaryFolder()

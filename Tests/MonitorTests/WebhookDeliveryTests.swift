@@ -107,7 +107,13 @@ struct WebhookDeliveryTests {
             _ = try await waitForExit(process, timeout: .seconds(10))
         }
 
+        /// Waits until monitord is serving (SIGTERM before that ends it by the signal's default action).
+        func ready() async throws {
+            try await eventually("monitord ready") { log.contains("monitord is ready") }
+        }
+
         func stop() async throws {
+            try await ready()
             kill(process.processIdentifier, SIGTERM)
             let status = try await waitForExit(process, timeout: .seconds(10))
             #expect(status == 0)
@@ -125,9 +131,8 @@ struct WebhookDeliveryTests {
     }
 
 
-    static let negative = [("n1", "Contoso shares plunge 25% as SEC opens fraud probe"), ("n2", "Contoso files for Chapter 11 bankruptcy protection"),
-                           ("n3", "Contoso CEO resigns amid accounting scandal; lenders pull credit lines"),
-                           ("n4", "Regulators fine Contoso $2 billion over money laundering failures")]
+    static let negative = [("n1", "Contoso shares plunge 25% as SEC opens fraud probe"), ("n2", "Contoso shares tumble after profit warning"),
+                           ("n3", "Contoso cuts guidance, shares sink 12%"), ("n4", "Contoso misses earnings estimates and slashes dividend")]
     static let calm = [("c1", "Contoso opens a new office in Dublin"), ("c2", "Contoso to present at an industry conference next week")]
 
     @Test("news about a ticker turns sharply negative: the alert fires, arrives signed with evidence, and resolves when the news calms")
@@ -140,7 +145,7 @@ struct WebhookDeliveryTests {
         }
         defer { feed.stop() }
         let daemon = try Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: receiver.url,
-                                rules: [["id": "neg-share", "metric": "negativeShare", "window": "8s", "above": 0.6, "resolveBelow": 0.5,
+                                rules: [["id": "neg-share", "metric": "negativeShare", "window": "15s", "above": 0.6, "resolveBelow": 0.5,
                                          "minItems": 3, "cooldown": "1h", "severity": "critical"]])
         try await eventually("alert.firing") { receiver.distinct.contains { $0.type == "alert.firing" } }
         phase.store(1, ordering: .relaxed)
@@ -227,7 +232,7 @@ struct WebhookDeliveryTests {
                                 rules: [["id": "volume", "metric": "volume", "window": "1h", "above": 2, "cooldown": "1h"]])
         try await eventually("a failed delivery attempt") { daemon.count("SELECT count(*) FROM delivery_attempts") >= 2 }
         try await daemon.kill9()
-        withExtendedLifetime(closed) {}
+        closed.release()
         let receiver = try WebhookReceiver(port: port)
         defer { receiver.server.stop() }
         let restarted = ContinuousClock.now

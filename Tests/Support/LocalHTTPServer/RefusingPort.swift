@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,6 +8,7 @@ import Glibc
 public final class RefusingPort: Sendable {
     public let port: Int
     private let fd: Int32
+    private let open = Mutex(true)
 
     public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -27,5 +29,13 @@ public final class RefusingPort: Sendable {
 
     public func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
 
-    deinit { close(fd) }
+    /// Frees the port (for a server that "comes back" on it).
+    public func release() {
+        open.withLock { isOpen in
+            if isOpen { close(fd) }
+            isOpen = false
+        }
+    }
+
+    deinit { release() }
 }
