@@ -12,7 +12,7 @@ func temporaryDatabasePath() throws -> String {
 
 let expectedTables: Set<String> = [
     "feeds", "items", "scores", "entities", "mentions", "alerts", "alert_events", "silences",
-    "webhook_deliveries", "delivery_attempts", "schema_migrations",
+    "webhook_deliveries", "delivery_attempts", "schema_migrations", "webhook_endpoints",
 ]
 
 func tableNames(_ reader: some DatabaseReader) throws -> Set<String> {

@@ -32,7 +32,7 @@ public struct FeedPoller: Service {
 
     public func run() async throws {
         // On SIGTERM: stop at once; a transfer in flight is abandoned (its feed is simply polled again next start).
-        try await cancelWhenGracefulShutdown {
+        try await runUntilShutdown {
             while !Task.isCancelled {
                 let config = current.config
                 let store = FeedStore(database: database, webhooks: config.webhooks.map(\.id))

@@ -51,7 +51,7 @@ public final class ScoringService: Service, @unchecked Sendable {
                 """, arguments: [modelVersion]) ?? 0
         }
         logger.info("scoring with \(modelVersion)", metadata: ["heads": "\(classifier.heads.map(\.name).joined(separator: ","))"])
-        try await cancelWhenGracefulShutdown { [self] in
+        try await runUntilShutdown { [self] in
             var cursor = start
             var lastEvaluation = ContinuousClock.now - .seconds(60)
             while !Task.isCancelled {

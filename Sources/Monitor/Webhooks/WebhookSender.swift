@@ -32,7 +32,7 @@ public struct WebhookSender: Service {
     public func run() async throws {
         let client = CurlMultiClient(maxConcurrent: 16, maxPerHost: 4)
         defer { client.shutdown() }
-        try await cancelWhenGracefulShutdown {
+        try await runUntilShutdown {
             try await withTaskCancellationHandler {
                 while !Task.isCancelled {
                     let sent = try await sendDue(client: client)
