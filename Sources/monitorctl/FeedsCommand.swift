@@ -27,14 +27,7 @@ struct FeedsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config = try options.load()
-        let database: DatabasePool
-        do {
-            database = try MonitorDatabase.openForReading(path: config.database)
-        } catch {
-            printError("monitorctl: \(error)")
-            throw ExitCode(ExitStatus.cannotCreate)
-        }
+        let (config, database) = try options.openForReading()
         let configured = Set(config.feeds.map(\.id))
         var rows = try database.read { db in
             try GRDB.Row.fetchAll(db, sql: "SELECT * FROM feeds ORDER BY id").map { r -> Row in
@@ -71,11 +64,7 @@ struct FeedsCommand: ParsableCommand {
                  String(r.errorStreak), r.nextPoll.map { relative(Date(millis: $0), now) } ?? "-", String(r.itemsSeen),
                  Terminal.sanitise(r.lastError ?? "")]
             }
-            let widths = (0..<table[0].count).map { column in table.map { $0[column].count }.max() ?? 0 }
-            for line in table {
-                out.write(zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                    .trimmingCharacters(in: .whitespaces) + "\n")
-            }
+            out.write(renderTable(table))
         }
         out.flush()
     }

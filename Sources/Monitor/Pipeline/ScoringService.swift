@@ -9,8 +9,8 @@ import Transformer
 ///
 /// One inference executor (a serial queue; the engine spreads each batch over
 /// `engine.threads` cores) takes whatever is waiting, up to `engine.batchSize` texts.
-/// Each batch's scores and mentions are one transaction. After each batch, and every
-/// few seconds (so alerts resolve as time passes), the rules are evaluated.
+/// Each batch's scores and mentions are one transaction. The rules are evaluated at most
+/// once a second while items stream in, and every 2 s when idle (so alerts resolve as time passes).
 ///
 /// `@unchecked Sendable`: the classifier is only used on the serial `inference` queue.
 public final class ScoringService: Service, @unchecked Sendable {
@@ -70,7 +70,10 @@ public final class ScoringService: Service, @unchecked Sendable {
                     let remaining = try await database.read { [cursor] in try Int.fetchOne($0, sql: "SELECT count(*) FROM items WHERE id > ?", arguments: [cursor]) } ?? 0
                     itemsStored.backlog.store(remaining, ordering: .relaxed)
                 }
-                if !batch.isEmpty || ContinuousClock.now - lastEvaluation > .seconds(2) {
+                // Rules run at most once a second while batches stream in (each run reads every watched
+                // entity's window), and every 2 s when idle so alerts resolve as time passes.
+                let sinceEvaluation = ContinuousClock.now - lastEvaluation
+                if (!batch.isEmpty && sinceEvaluation > .seconds(1)) || sinceEvaluation > .seconds(2) {
                     let changes = try alerts.evaluate(config: config, modelVersion: modelVersion)
                     lastEvaluation = .now
                     for change in changes {
