@@ -67,3 +67,11 @@ enum Terminal {
         return String(out)
     }
 }
+
+extension Terminal {
+    /// Colour only on a terminal, and never with NO_COLOR set (https://no-color.org).
+    static var colourEnabled: Bool {
+        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+            && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+
+/// "What is risky right now and why": per entity over a time range. The same numbers feed
+/// `monitorctl query` (table, JSON, CSV) and the HTTP API's `/v1/risk`.
+public struct RiskReport: Sendable {
+    public enum Sort: String, Sendable, CaseIterable { case risk, burst, volume, sentiment }
+
+    public struct Query: Sendable {
+        public var entities: [String] = []
+        public var since: Date
+        public var until: Date
+        public var top: Int = 10
+        public var sort: Sort = .risk
+        /// The window of the risk index and burst score (ending at `until`) and of each sparkline point.
+        public var window: Duration = .seconds(3600)
+        public var headlines = 3
+        public init(since: Date, until: Date) {
+            self.since = since
+            self.until = until
+        }
+    }
+
+    public struct Headline: Sendable {
+        public var itemID: Int64
+        public var title: String
+        public var link: String?
+        public var source: String
+        public var published: Date
+        public var sentiment: Double
+        public var risk: Double
+        public var topic: String?
+    }
+
+    public struct Entity: Sendable {
+        public var symbol: String
+        public var name: String?
+        public var onWatchlist: Bool
+        /// Items mentioning the entity in the range.
+        public var items: Int
+        public var meanSentiment: Double
+        public var negativeShare: Double
+        /// The time-decayed mean item risk over `window` ending at `until`.
+        public var riskIndex: Double
+        public var burst: Double
+        /// Mean item risk per step of the range (oldest first); nil where a step has no items.
+        public var trend: [Double?]
+        public var firingAlerts: [String]
+        public var topNegative: [Headline]
+    }
+
+    public var query: Query
+    public var modelVersion: String?
+    public var entities: [Entity]
+
+    /// Builds the report from the database (read-only).
+    public static func build(_ query: Query, config: MonitorConfig, db: Database) throws -> RiskReport {
+        let version = try String.fetchOne(db, sql: "SELECT model_version FROM scores ORDER BY scored_at DESC LIMIT 1")
+        guard let version else { return RiskReport(query: query, modelVersion: nil, entities: []) }
+        let since = query.since.millis, until = query.until.millis
+        var symbols = query.entities.map { $0.uppercased() }
+        if symbols.isEmpty {
+            symbols = try String.fetchAll(db, sql: """
+                SELECT DISTINCT m.symbol FROM mentions m JOIN items i ON i.id = m.item_id
+                WHERE i.published_at > ? AND i.published_at <= ?
+                """, arguments: [since, until])
+            symbols = Array(Set(symbols + config.watchlist.map(\.symbol))).sorted()
+        }
+        let names = Dictionary(config.watchlist.map { ($0.symbol, $0.names.first) }) { a, _ in a }
+        let firing = try Row.fetchAll(db, sql: "SELECT entity, rule_id FROM alerts WHERE kind = 'threshold' AND state = 'firing'")
+        let steps = 24
+        let stepMs = max(1, (until - since) / Int64(steps))
+        var entities: [Entity] = []
+        for symbol in symbols {
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic
+                FROM mentions m JOIN items i ON i.id = m.item_id JOIN scores s ON s.item_id = i.id AND s.model_version = ?
+                WHERE m.symbol = ? AND i.published_at > ? AND i.published_at <= ?
+                ORDER BY i.published_at
+                """, arguments: [version, symbol, since, until])
+            var sums = [Double](repeating: 0, count: steps), counts = [Int](repeating: 0, count: steps)
+            var sentiment = 0.0, negatives = 0
+            var headlines: [Headline] = []
+            for row in rows {
+                let at: Int64 = row["published_at"], risk: Double = row["risk"]
+                let step = min(steps - 1, Int((at - since - 1) / stepMs))
+                sums[step] += risk
+                counts[step] += 1
+                sentiment += row["sentiment"] as Double
+                if (row["label"] as String) == "negative" {
+                    negatives += 1
+                    headlines.append(Headline(itemID: row["id"], title: row["title"], link: row["link"], source: row["feed_id"],
+                                              published: Date(millis: at), sentiment: row["sentiment"], risk: risk, topic: row["topic"]))
+                }
+            }
+            let metrics = try EntityMetrics.compute(symbol: symbol, window: query.window, modelVersion: version, now: query.until, db: db)
+            headlines.sort { ($0.risk, $0.published) > ($1.risk, $1.published) }
+            let onWatchlist = config.watchlist.contains { $0.symbol == symbol }
+            guard !rows.isEmpty || onWatchlist || query.entities.map({ $0.uppercased() }).contains(symbol) else { continue }
+            entities.append(Entity(
+                symbol: symbol, name: names[symbol] ?? nil, onWatchlist: onWatchlist, items: rows.count,
+                meanSentiment: rows.isEmpty ? 0 : sentiment / Double(rows.count),
+                negativeShare: rows.isEmpty ? 0 : Double(negatives) / Double(rows.count),
+                riskIndex: metrics.risk, burst: metrics.burst,
+                trend: zip(sums, counts).map { $1 == 0 ? nil : $0 / Double($1) },
+                firingAlerts: firing.filter { ($0["entity"] as String) == symbol }.map { $0["rule_id"] },
+                topNegative: Array(headlines.prefix(query.headlines))))
+        }
+        entities.sort { a, b in
+            switch query.sort {
+            case .risk: (a.riskIndex, a.items) > (b.riskIndex, b.items)
+            case .burst: (a.burst, a.items) > (b.burst, b.items)
+            case .volume: (a.items, a.riskIndex) > (b.items, b.riskIndex)
+            case .sentiment: (a.meanSentiment, b.items) < (b.meanSentiment, a.items)
+            }
+        }
+        return RiskReport(query: query, modelVersion: version, entities: Array(entities.prefix(query.top)))
+    }
+
+    /// The documented JSON shape (README, "monitorctl query"), schema version 1.
+    public var json: [String: Any] {
+        func r(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+        return [
+            "schemaVersion": 1, "modelVersion": modelVersion ?? NSNull(),
+            "since": Outbox.isoTimestamp(query.since), "until": Outbox.isoTimestamp(query.until),
+            "window": DurationText.format(query.window), "sort": query.sort.rawValue,
+            "entities": entities.map { e -> [String: Any] in
+                [
+                    "symbol": e.symbol, "name": e.name ?? NSNull(), "onWatchlist": e.onWatchlist, "items": e.items,
+                    "meanSentiment": r(e.meanSentiment), "negativeShare": r(e.negativeShare), "riskIndex": r(e.riskIndex),
+                    "burst": r(e.burst), "trend": e.trend.map { $0.map(r) ?? NSNull() as Any }, "firingAlerts": e.firingAlerts,
+                    "topNegative": e.topNegative.map { h -> [String: Any] in
+                        ["itemId": h.itemID, "title": h.title, "link": h.link ?? NSNull(), "source": h.source,
+                         "published": Outbox.isoTimestamp(h.published), "sentiment": r(h.sentiment), "risk": r(h.risk),
+                         "topic": h.topic ?? NSNull()]
+                    },
+                ]
+            },
+        ]
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Monitor
+
+/// `monitorctl query`: the risk report.
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "What is risky and why: per-entity risk over a time range.",
+        discussion: """
+            Per entity: items, mean sentiment, risk index (time-decayed mean item risk over --window ending at \
+            --until), negative share, burst score, a trend sparkline of mean item risk over the range, firing \
+            alerts, and the top negative headlines. JSON and CSV are stable for scripts (README, "monitorctl query").
+            """)
+
+    enum Format: String, ExpressibleByArgument { case table, json, csv }
+
+    @OptionGroup var options: ConfigOptions
+    @Option(name: .customLong("entity"), help: "A ticker symbol; repeat for several. Default: the watchlist and every entity mentioned.")
+    var entities: [String] = []
+    @Option(help: "Start of the range, as a duration back from now (24h) or an RFC 3339 time.") var since = "24h"
+    @Option(help: "End of the range, like --since. Default: now.") var until: String?
+    @Option(help: "At most this many entities.") var top = 10
+    @Option(help: "risk, burst, volume or sentiment (most negative first).") var sort = "risk"
+    @Option(help: "Window of the risk index and burst score.") var window = "1h"
+    @Option(help: "table, json or csv") var format: Format = .table
+
+    func run() throws {
+        let now = Date()
+        guard let since = Self.time(since, now: now), let until = until.map({ Self.time($0, now: now) }) ?? now, since < until else {
+            printError("monitorctl: --since/--until: expected durations back from now (24h) or RFC 3339 times, since before until")
+            throw ExitCode(ExitStatus.usage)
+        }
+        guard let sortKey = RiskReport.Sort(rawValue: sort) else {
+            printError("monitorctl: --sort: expected one of \(RiskReport.Sort.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ExitCode(ExitStatus.usage)
+        }
+        guard let windowDuration = DurationText.parse(window), windowDuration > .zero else {
+            printError("monitorctl: --window: expected a duration like \"1h\"")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let (config, database) = try options.openForReading()
+        var query = RiskReport.Query(since: since, until: until)
+        query.entities = entities
+        query.top = max(1, top)
+        query.sort = sortKey
+        query.window = windowDuration
+        let report = try database.read { try RiskReport.build(query, config: config, db: $0) }
+        var out = OutputBuffer()
+        switch format {
+        case .json:
+            let data = try JSONSerialization.data(withJSONObject: report.json, options: [.sortedKeys, .withoutEscapingSlashes])
+            out.write(String(decoding: data, as: UTF8.self) + "\n")
+        case .csv:
+            out.write("symbol,name,items,mean_sentiment,negative_share,risk_index,burst,firing_alerts,top_headline,top_headline_source,top_headline_published\n")
+            for e in report.entities {
+                let h = e.topNegative.first
+                out.write([e.symbol, e.name ?? "", String(e.items), fmt(e.meanSentiment), fmt(e.negativeShare), fmt(e.riskIndex), fmt(e.burst),
+                           e.firingAlerts.joined(separator: ";"), h?.title ?? "", h?.source ?? "", h.map { FeedTime.iso($0.published) } ?? ""]
+                    .map(csvField).joined(separator: ",") + "\n")
+            }
+        case .table:
+            out.write(table(report, colour: Terminal.colourEnabled))
+        }
+        out.flush()
+    }
+
+    func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
+
+    func csvField(_ text: String) -> String {
+        let clean = Terminal.sanitise(text)
+        guard clean.contains(where: { $0 == "," || $0 == "\"" }) else { return clean }
+        return "\"" + clean.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    func table(_ report: RiskReport, colour: Bool) -> String {
+        guard report.modelVersion != nil else { return "no scored items yet\n" }
+        if report.entities.isEmpty { return "no entities in range\n" }
+        func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        var rows = [["ENTITY", "ITEMS", "SENTIMENT", "RISK", "NEG%", "BURST", "TREND", "ALERTS"]]
+        for e in report.entities {
+            rows.append([e.symbol, String(e.items), String(format: "%+.2f", e.meanSentiment), String(format: "%.2f", e.riskIndex),
+                         String(format: "%.0f%%", e.negativeShare * 100), String(format: "%.1f", e.burst), Sparkline.render(e.trend),
+                         e.firingAlerts.isEmpty ? "-" : e.firingAlerts.joined(separator: ",")])
+        }
+        var text = "risk \(FeedTime.iso(report.query.since)) → \(FeedTime.iso(report.query.until)), window \(DurationText.format(report.query.window)), model \(report.modelVersion!)\n\n"
+        let lines = renderTable(rows).split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() {
+            if index == 0 { text += paint(String(line), "1") + "\n"; continue }
+            guard index - 1 < report.entities.count else { continue }
+            let e = report.entities[index - 1]
+            text += (e.firingAlerts.isEmpty ? String(line) : paint(String(line), "31")) + "\n"
+        }
+        for e in report.entities where !e.topNegative.isEmpty {
+            text += "\n" + paint("\(e.symbol)\(e.name.map { " (\(Terminal.sanitise($0)))" } ?? "")", "1") + " top negative:\n"
+            for h in e.topNegative {
+                text += "  \(String(format: "%.2f", h.risk))  \(Terminal.sanitise(h.title))  — \(h.source), \(FeedTime.iso(h.published))\n"
+            }
+        }
+        return text
+    }
+
+    /// "24h" (back from now) or an RFC 3339 time.
+    static func time(_ text: String, now: Date) -> Date? {
+        if let d = DurationText.parse(text) { return now.addingTimeInterval(-d.seconds) }
+        return ISO8601DateFormatter().date(from: text)
+    }
+}
+
+/// ▁▂▃▄▅▆▇█ for 0…1; a space where there is no data.
+enum Sparkline {
+    static let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    static func render(_ values: [Double?]) -> String {
+        String(values.map { value in
+            guard let value else { return " " }
+            return blocks[min(blocks.count - 1, max(0, Int((value * Double(blocks.count)).rounded(.down))))]
+        })
+    }
+}
+
+enum FeedTime {
+    static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
+}
