@@ -104,7 +104,8 @@ validation/test splits are held out of `../shared/data` and were not used.
 For scale (from the issue, not re-measured here): FinBERT (110M parameters) scores 0.733 weighted F1 on
 the Twitter Financial News Sentiment validation set and ~0.88 on PhraseBank, which it was trained on;
 FinGPT v3.3 (13B parameters) scores 0.903 and 0.882. Our dev splits are carved from the training
-files, so the comparison is indicative, not like for like.
+files, so the comparison is indicative, not like for like. The Swift engine reproduces the sentiment
+figures exactly when it scores the same dev texts (`monitorctl score --batch 32`).
 
 {section('twitter_sentiment_dev', dev['twitter_sentiment_dev'])}
 {section('phrasebank_valid', dev['phrasebank_valid'])}
@@ -140,6 +141,12 @@ The base model all-MiniLM-L6-v2 is Apache-2.0.
 - English only. Other languages get confident but meaningless labels.
 - Domain: finance news and tweets of 2018–2022 (Twitter sets) and older news sentences (PhraseBank).
   New jargon, sarcasm, long documents and filings' legal boilerplate are outside what it saw.
+- **Event news without market language is often neutral.** The Twitter labels call "X files for
+  bankruptcy" or "CEO resigns" neutral as often as negative, and the model learnt that: "ACME files for
+  Chapter 11 bankruptcy protection" scores neutral (P(negative) 0.10), while "shares plunge", "cuts
+  guidance", "misses estimates" are reliably negative. Rules on `negativeShare` or `risk` therefore
+  react to market-move wording more than to events; the topic head (Legal | Regulation …) still
+  raises such items' severity.
 - Topic labels follow the Twitter Financial News Topic scheme; 20 classes, some small (IPO: 44
   training rows), which are the least reliable.
 - It is a screening signal for analysts, not investment advice; alerts built on it should be

@@ -109,9 +109,11 @@ def main() -> None:
     }
     (folder / "config.json").write_text(json.dumps(config))
 
-    # Baseline: the engine alone on the same texts, same batch and threads.
+    # Baseline: the engine alone on the texts the pipeline scores (URLs dropped, as monitord does), same batch and threads.
+    model_texts = [" ".join(w for w in t.split(" ") if not w.startswith(("http://", "https://", "www."))).strip() for t in texts[:3000]]
     engine = subprocess.run([str(release / "monitorctl"), "bench", "encode", "--model", args.model, "--batch", str(args.batch),
-                             "--threads", str(args.threads)], input="\n".join(texts[:2000]) + "\n", capture_output=True, text=True)
+                             "--threads", str(args.threads)], input="\n".join(t.replace("\n", " ") for t in model_texts) + "\n",
+                            capture_output=True, text=True)
     if engine.returncode != 0:
         sys.exit(f"monitorctl bench encode failed: {engine.stderr}")
     engine_rate = json.loads(engine.stdout.strip().splitlines()[-1])["items_per_second"]

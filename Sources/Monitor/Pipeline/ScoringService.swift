@@ -87,12 +87,23 @@ public final class ScoringService: Service, @unchecked Sendable {
         }
     }
 
-    /// The text the model reads: the title, then the summary unless it only repeats the title.
+    /// The text the model reads: the title, then the summary unless it only repeats the title;
+    /// URLs removed (the item keeps its link). A t.co link is ~12 tokens of noise: dropping them
+    /// made tweets 28% shorter (faster) and scored the Twitter dev set slightly better (0.8573 vs
+    /// 0.8557 weighted F1); PhraseBank was unchanged.
     static func text(title: String, summary: String) -> String {
-        let t = title.trimmingCharacters(in: .whitespaces), s = summary.trimmingCharacters(in: .whitespaces)
+        let t = withoutURLs(title), s = withoutURLs(summary)
         if s.isEmpty || s == t || t.hasPrefix(s) { return t }
         if t.isEmpty || s.hasPrefix(t) { return String(s.prefix(2000)) }
         return t + (t.last.map { ".!?".contains($0) } == true ? " " : ". ") + String(s.prefix(2000))
+    }
+
+    static func withoutURLs(_ text: String) -> String {
+        guard text.contains("://") || text.contains("www.") else { return text.trimmingCharacters(in: .whitespaces) }
+        let kept = text.split(separator: " ", omittingEmptySubsequences: false).filter { word in
+            !(word.hasPrefix("http://") || word.hasPrefix("https://") || word.hasPrefix("www.") || word.hasPrefix("(http"))
+        }
+        return kept.joined(separator: " ").trimmingCharacters(in: .whitespaces)
     }
 
     func score(_ batch: [Pending], config: MonitorConfig) async throws {
