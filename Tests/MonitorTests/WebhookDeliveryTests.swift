@@ -132,7 +132,8 @@ struct WebhookDeliveryTests {
 
 
     static let negative = [("n1", "Contoso shares plunge 25% as SEC opens fraud probe"), ("n2", "Contoso shares tumble after profit warning"),
-                           ("n3", "Contoso cuts guidance, shares sink 12%"), ("n4", "Contoso misses earnings estimates and slashes dividend")]
+                           ("n3", "Contoso cuts guidance, shares sink 12%"), ("n4", "Contoso misses earnings estimates and slashes dividend"),
+                           ("n5", "Contoso \u{1B}[2J\u{1B}[31mshares crash\u{1B}]0;pwned\u{07} as auditors quit")]
     static let calm = [("c1", "Contoso opens a new office in Dublin"), ("c2", "Contoso to present at an industry conference next week")]
 
     @Test("news about a ticker turns sharply negative: the alert fires, arrives signed with evidence, and resolves when the news calms")
@@ -148,6 +149,21 @@ struct WebhookDeliveryTests {
                                 rules: [["id": "neg-share", "metric": "negativeShare", "window": "15s", "above": 0.6, "resolveBelow": 0.5,
                                          "minItems": 3, "cooldown": "1h", "severity": "critical"]])
         try await eventually("alert.firing") { receiver.distinct.contains { $0.type == "alert.firing" } }
+        // The risk report tells the same story; hostile terminal sequences in feed text never reach the screen.
+        let config = daemon.folder.path("config.json")
+        let environment = ["DESK_SECRET": WebhookReceiver.secretText]
+        let json = try await runProduct("monitorctl", ["query", "--config", config, "--since", "1h", "--format", "json"], environment: environment)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")
+        let ctso = try #require((report["entities"] as? [[String: Any]])?.first { $0["symbol"] as? String == "CTSO" })
+        #expect((ctso["items"] as? Int ?? 0) >= 5)
+        #expect((ctso["negativeShare"] as? Double ?? 0) > 0.6)
+        #expect((ctso["firingAlerts"] as? [String]) == ["neg-share"])
+        #expect(((ctso["topNegative"] as? [[String: Any]])?.count ?? 0) == 3)
+        let table = try await runProduct("monitorctl", ["query", "--config", config, "--since", "1h", "--entity", "CTSO"], environment: environment)
+        #expect(table.stdout.contains("CTSO") && table.stdout.contains("neg-share"), "\(table.stdout)\(table.stderr)")
+        #expect(!table.stdout.contains("\u{1B}"), "escape sequences from feed text reached the terminal")
+        let csv = try await runProduct("monitorctl", ["query", "--config", config, "--since", "1h", "--format", "csv"], environment: environment)
+        #expect(csv.stdout.hasPrefix("symbol,name,items,") && csv.stdout.contains("\nCTSO,Contoso,"), "\(csv.stdout)")
         phase.store(1, ordering: .relaxed)
         try await eventually("alert.resolved", timeout: .seconds(40)) { receiver.distinct.contains { $0.type == "alert.resolved" } }
         try await daemon.stop()
