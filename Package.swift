@@ -10,7 +10,7 @@ import PackageDescription
 //   Feeds             feed documents to normalised items: safe XML, RSS/Atom/JSON Feed/social JSON
 //   CurlHTTP          concurrent HTTP over libcurl's multi interface (feeds now, webhooks later)
 //   Store             SQLite through GRDB: opening, migrations
-//   Monitor           configuration, daemon services, start-up and shutdown
+//   Monitor           configuration, feed poller, scoring, alerts, webhooks, HTTP API (Hummingbird), daemon services
 //   monitord          the daemon (thin @main)
 //   monitorctl        the operator's CLI (thin @main + subcommands)
 // The tokenizer and the encoder are optimised in debug builds too: unoptimised they are
@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -65,6 +66,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(

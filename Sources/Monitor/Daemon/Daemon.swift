@@ -73,10 +73,14 @@ public enum Daemon {
             (try? await database.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
         }
         let itemsStored = PipelineSignal(), outboxWritten = PipelineSignal()
+        let stats = PipelineStats()
         let poller = FeedPoller(current: current, database: database, itemsStored: itemsStored, outboxWritten: outboxWritten,
-                                logger: Logger(label: "feeds"))
+                                stats: stats, logger: Logger(label: "feeds"))
         let scoring = ScoringService(current: current, database: database, classifier: classifier, itemsStored: itemsStored,
-                                     outboxWritten: outboxWritten, stats: PipelineStats(), logger: Logger(label: "scoring"))
+                                     outboxWritten: outboxWritten, stats: stats, logger: Logger(label: "scoring"))
+        let api = APIRoutes.application(
+            .init(current: current, database: database, stats: stats, itemsStored: itemsStored, modelVersion: classifier.version),
+            host: config.api.host, port: config.api.port, logger: Logger(label: "api"))
         let sender = WebhookSender(current: current, database: database, outboxWritten: outboxWritten, logger: Logger(label: "webhooks"))
         var configuration = ServiceGroupConfiguration(
             services: [
@@ -84,6 +88,7 @@ public enum Daemon {
                 .init(service: poller),
                 .init(service: scoring),
                 .init(service: sender),
+                .init(service: api),
                 .init(service: notify),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -19,9 +19,12 @@ public struct FeedPoller: Service {
     let outboxWritten: PipelineSignal
     /// Polls wait while more than this many items await scoring (back-pressure).
     let maxBacklog: Int
+    let stats: PipelineStats
 
     public init(current: CurrentConfig, database: DatabasePool, itemsStored: PipelineSignal = PipelineSignal(),
-                outboxWritten: PipelineSignal = PipelineSignal(), maxBacklog: Int = 20_000, logger: Logger) {
+                outboxWritten: PipelineSignal = PipelineSignal(), maxBacklog: Int = 20_000, stats: PipelineStats = PipelineStats(),
+                logger: Logger) {
+        self.stats = stats
         self.current = current
         self.database = database
         self.itemsStored = itemsStored
@@ -107,6 +110,7 @@ public struct FeedPoller: Service {
         } catch .cancelled {
             throw CancellationError()
         } catch {
+            stats.recordPoll(feed: feed.id, outcome: "error", errorKind: error.kind)
             return try failed(feed, store: store, state: state, status: 0, message: error.description, retryAfter: nil, config: config)
         }
         let now = Date()
@@ -131,6 +135,7 @@ public struct FeedPoller: Service {
                 logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"])
                 outboxWritten.notify()
             }
+            stats.recordPoll(feed: feed.id, outcome: "not_modified")
             logger.debug("not modified", metadata: ["feed": "\(feed.id)"])
         case 200..<300:
             let parsed: ParsedFeed
@@ -138,6 +143,7 @@ public struct FeedPoller: Service {
                 parsed = try FeedParser.parse(response.body, contentType: response.header("content-type"), url: response.effectiveURL,
                                               mapping: feed.json)
             } catch {
+                stats.recordPoll(feed: feed.id, outcome: "error", errorKind: "parse")
                 return try failed(feed, store: store, state: state, status: response.status, message: "\(error)", retryAfter: nil, config: config)
             }
             let delay = FeedSchedule.afterSuccess(interval: feed.interval, ttlSeconds: parsed.ttlSeconds,
@@ -153,6 +159,7 @@ public struct FeedPoller: Service {
                 logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"])
                 outboxWritten.notify()
             }
+            stats.recordPoll(feed: feed.id, outcome: "ok", new: counts.new, duplicates: counts.duplicates)
             if counts.new > 0 {
                 itemsStored.backlog.add(counts.new, ordering: .relaxed)
                 itemsStored.notify()
@@ -160,6 +167,7 @@ public struct FeedPoller: Service {
             logger.log(level: counts.new > 0 ? .info : .debug, "polled", metadata: ["feed": "\(feed.id)", "format": "\(parsed.format.rawValue)", "items": "\(parsed.items.count)",
                                              "new": "\(counts.new)", "duplicates": "\(counts.duplicates)"])
         default:
+            stats.recordPoll(feed: feed.id, outcome: "error", errorKind: "http_\(response.status / 100)xx")
             let retryAfter = response.status == 429 || response.status == 503
                 ? FeedSchedule.retryAfter(response.header("retry-after"), now: now) : nil
             return try failed(feed, store: store, state: next.url != state.url ? next : state, status: response.status,

@@ -82,6 +82,7 @@ public final class ScoringService: Service, @unchecked Sendable {
                     }
                     if changes.contains(where: \.notified) { outboxWritten.notify() }
                 }
+                stats.heartbeat()
                 if batch.count < config.engine.batchSize { await itemsStored.wait(timeout: .seconds(1)) }
             }
         }
@@ -113,7 +114,6 @@ public final class ScoringService: Service, @unchecked Sendable {
                 continuation.resume(returning: classifier.classify(batch.map(\.text), batchSize: batch.count, explain: true))
             }
         }
-        let inferred = ContinuousClock.now
         let weights = Dictionary(config.feeds.map { ($0.id, $0.weight) }) { a, _ in a }
         let tagger = EntityTagger(watchlist: config.watchlist)
         let watch = Set(config.watchlist.map(\.symbol))
@@ -140,7 +140,7 @@ public final class ScoringService: Service, @unchecked Sendable {
                 }
             }
         }
-        stats.recordBatch(size: batch.count, inference: inferred - started, total: ContinuousClock.now - started)
+        stats.recordBatch(size: batch.count, total: ContinuousClock.now - started)
         logger.debug("scored", metadata: ["items": "\(batch.count)", "ms": "\((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000 + (ContinuousClock.now - started).components.seconds * 1000)"])
     }
 }

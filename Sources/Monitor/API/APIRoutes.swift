@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+import Hummingbird
+import Logging
+
+/// monitord's HTTP API on `api.listen`: /healthz, /metrics, /v1/risk, /v1/alerts and the dashboard at /.
+public enum APIRoutes {
+    public struct Dependencies: Sendable {
+        let current: CurrentConfig
+        let database: DatabasePool
+        let stats: PipelineStats
+        let itemsStored: PipelineSignal
+        let modelVersion: String
+        let started: Date
+
+        public init(current: CurrentConfig, database: DatabasePool, stats: PipelineStats, itemsStored: PipelineSignal, modelVersion: String) {
+            self.current = current
+            self.database = database
+            self.stats = stats
+            self.itemsStored = itemsStored
+            self.modelVersion = modelVersion
+            started = Date()
+        }
+    }
+
+    /// The application as a ServiceLifecycle service.
+    public static func application(_ deps: Dependencies, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/healthz") { _, _ in try await health(deps) }
+        router.get("/metrics") { _, _ in try await metrics(deps) }
+        router.get("/v1/risk") { request, _ in try await risk(deps, request) }
+        router.get("/v1/alerts") { _, _ in try await alerts(deps) }
+        router.get("/") { _, _ in try await Dashboard.page(deps) }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "monitord"),
+                           logger: logger)
+    }
+
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, type: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: - /healthz
+
+    /// 200 when the database answers and the scorer has a heartbeat in the last 30 s; 503 otherwise.
+    static func health(_ deps: Dependencies) async throws -> Response {
+        let databaseOK = (try? await deps.database.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
+        let feeds = (try? await deps.database.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, error_streak, unhealthy_since FROM feeds")
+        }) ?? []
+        let configured = Set(deps.current.config.feeds.map(\.id))
+        var healthy = 0, backingOff = 0, unhealthy: [String] = []
+        for row in feeds where configured.contains(row["id"]) {
+            if (row["unhealthy_since"] as Int64?) != nil { unhealthy.append(row["id"]) }
+            else if (row["error_streak"] as Int) > 0 { backingOff += 1 }
+            else { healthy += 1 }
+        }
+        let heartbeat = deps.stats.snapshot.scorerHeartbeat ?? deps.started
+        let pipelineAlive = Date().timeIntervalSince(heartbeat) < 30
+        let ok = databaseOK && pipelineAlive
+        return try json([
+            "status": ok ? "ok" : "unavailable", "database": databaseOK,
+            "pipeline": ["alive": pipelineAlive, "lastHeartbeat": Outbox.isoTimestamp(heartbeat),
+                         "backlog": deps.itemsStored.backlog.load(ordering: .relaxed), "modelVersion": deps.modelVersion] as [String: Any],
+            "feeds": ["configured": configured.count, "healthy": healthy, "backingOff": backingOff, "unhealthy": unhealthy.sorted()] as [String: Any],
+        ], status: ok ? .ok : .serviceUnavailable)
+    }
+
+    // MARK: - /v1/risk and /v1/alerts
+
+    static func risk(_ deps: Dependencies, _ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        let now = Date()
+        func time(_ key: String, _ fallback: Date) -> Date? {
+            guard let text = q[Substring(key)].map(String.init) else { return fallback }
+            if let d = DurationText.parse(text) { return now.addingTimeInterval(-d.seconds) }
+            return ISO8601DateFormatter().date(from: text)
+        }
+        guard let since = time("since", now.addingTimeInterval(-86_400)), let until = time("until", now), since < until else {
+            return try json(["error": "since/until: durations back from now (24h) or RFC 3339 times, since before until"], status: .badRequest)
+        }
+        var query = RiskReport.Query(since: since, until: until)
+        query.entities = q[values: "entity"].map(String.init)
+        if let top = q["top"] {
+            guard let n = Int(top), n > 0 else { return try json(["error": "top: a positive integer"], status: .badRequest) }
+            query.top = n
+        }
+        if let sort = q["sort"] {
+            guard let s = RiskReport.Sort(rawValue: String(sort)) else {
+                return try json(["error": "sort: one of risk, burst, volume, sentiment"], status: .badRequest)
+            }
+            query.sort = s
+        }
+        if let window = q["window"] {
+            guard let d = DurationText.parse(String(window)), d > .zero else { return try json(["error": "window: a duration like 1h"], status: .badRequest) }
+            query.window = d
+        }
+        let config = deps.current.config
+        let finalQuery = query
+        let report = try await deps.database.read { try RiskReport.build(finalQuery, config: config, db: $0) }
+        return try json(report.json)
+    }
+
+    static func alerts(_ deps: Dependencies) async throws -> Response {
+        let now = Date()
+        let (alerts, silences) = try await deps.database.read { db in
+            (try Row.fetchAll(db, sql: """
+                SELECT a.*, (SELECT details FROM alert_events e WHERE e.alert_id = a.id ORDER BY e.id DESC LIMIT 1) AS details
+                FROM alerts a WHERE a.state != 'resolved' OR a.resolved_at > ? ORDER BY a.updated_at DESC LIMIT 200
+                """, arguments: [now.millis - 86_400_000]),
+             try Row.fetchAll(db, sql: "SELECT * FROM silences WHERE until_at > ?", arguments: [now.millis]))
+        }
+        func time(_ ms: Int64?) -> Any { ms.map { Outbox.isoTimestamp(Date(millis: $0)) } ?? NSNull() }
+        return try json([
+            "alerts": alerts.map { a -> [String: Any] in
+                [
+                    "fingerprint": a["fingerprint"] as String, "kind": a["kind"] as String, "rule": a["rule_id"] as String,
+                    "entity": a["entity"] as String, "state": a["state"] as String, "severity": (a["severity"] as String?) ?? NSNull(),
+                    "value": (a["value"] as Double?) ?? NSNull(), "startedAt": time(a["started_at"]), "firedAt": time(a["fired_at"]),
+                    "resolvedAt": time(a["resolved_at"]),
+                    "details": (a["details"] as String?).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
+                ]
+            },
+            "silences": silences.map { ["id": $0["id"] as Int64, "matcher": $0["matcher"] as String, "comment": $0["comment"] as String,
+                                        "until": time($0["until_at"])] as [String: Any] },
+        ])
+    }
+
+    // MARK: - /metrics
+
+    /// Prometheus text exposition format 0.0.4.
+    static func metrics(_ deps: Dependencies) async throws -> Response {
+        let s = deps.stats.snapshot
+        let path = deps.current.config.database
+        let (alertStates, deliveryStates, feedTotals) = try await deps.database.read { db in
+            (try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM alerts GROUP BY state").map { ($0["state"] as String, $0["n"] as Int) },
+             try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM webhook_deliveries GROUP BY status").map { ($0["status"] as String, $0["n"] as Int) },
+             try Row.fetchAll(db, sql: "SELECT id, items_seen, duplicates_seen FROM feeds").map { ($0["id"] as String, $0["items_seen"] as Int, $0["duplicates_seen"] as Int) })
+        }
+        let bytes = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: path + $0)[.size] as? Int }.reduce(0, +)
+        var out = ""
+        func help(_ name: String, _ type: String, _ text: String) { out += "# HELP \(name) \(text)\n# TYPE \(name) \(type)\n" }
+        func label(_ v: String) -> String { v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") }
+        help("finsent_feed_polls_total", "counter", "Feed polls since start, by feed and outcome (ok, not_modified, error).")
+        for (feed, outcomes) in s.polls.sorted(by: { $0.key < $1.key }) {
+            for (outcome, n) in outcomes.sorted(by: { $0.key < $1.key }) { out += "finsent_feed_polls_total{feed=\"\(label(feed))\",outcome=\"\(outcome)\"} \(n)\n" }
+        }
+        help("finsent_feed_fetch_errors_total", "counter", "Failed polls since start, by kind (timeout, dns, connect, tls, too_large, redirect, parse, http_4xx, http_5xx, ...).")
+        for (kind, n) in s.fetchErrors.sorted(by: { $0.key < $1.key }) { out += "finsent_feed_fetch_errors_total{kind=\"\(label(kind))\"} \(n)\n" }
+        help("finsent_feed_items_total", "counter", "Items fetched since the feed was added, by feed and kind (new, duplicate).")
+        for (feed, new, duplicate) in feedTotals {
+            out += "finsent_feed_items_total{feed=\"\(label(feed))\",kind=\"new\"} \(new)\n"
+            out += "finsent_feed_items_total{feed=\"\(label(feed))\",kind=\"duplicate\"} \(duplicate)\n"
+        }
+        help("finsent_items_scored_total", "counter", "Items scored since start.")
+        out += "finsent_items_scored_total \(s.itemsScored)\n"
+        func histogram(_ name: String, _ text: String, _ h: PipelineStats.Histogram) {
+            help(name, "histogram", text)
+            for (bound, n) in zip(h.buckets, h.counts) { out += "\(name)_bucket{le=\"\(bound)\"} \(n)\n" }
+            out += "\(name)_bucket{le=\"+Inf\"} \(h.count)\n\(name)_sum \(h.sum)\n\(name)_count \(h.count)\n"
+        }
+        histogram("finsent_scoring_batch_seconds", "Time to score and store one batch.", s.batchSeconds)
+        histogram("finsent_scoring_batch_size", "Items per scoring batch.", s.batchSizes)
+        help("finsent_scoring_queue_depth", "gauge", "Items stored but not yet scored.")
+        out += "finsent_scoring_queue_depth \(deps.itemsStored.backlog.load(ordering: .relaxed))\n"
+        help("finsent_alerts", "gauge", "Alerts by state.")
+        for state in ["pending", "firing", "resolved"] { out += "finsent_alerts{state=\"\(state)\"} \(alertStates.first { $0.0 == state }?.1 ?? 0)\n" }
+        help("finsent_webhook_deliveries", "gauge", "Webhook deliveries by outcome.")
+        for state in ["pending", "delivered", "failed", "disabled"] {
+            out += "finsent_webhook_deliveries{status=\"\(state)\"} \(deliveryStates.first { $0.0 == state }?.1 ?? 0)\n"
+        }
+        help("finsent_database_bytes", "gauge", "Size of the SQLite database and its WAL.")
+        out += "finsent_database_bytes \(bytes)\n"
+        return text(out, type: "text/plain; version=0.0.4; charset=utf-8")
+    }
+}
