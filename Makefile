@@ -7,7 +7,7 @@ STATEDIR   ?= /var/lib/finsent
 UNITDIR    ?= /etc/systemd/system
 DATADIR    ?= $(PREFIX)/share/finsent
 
-.PHONY: run test build deps install uninstall migrations bench clean
+.PHONY: run test build deps install uninstall migrations bench demo clean
 
 deps:
 	@scripts/install-deps.sh
@@ -17,6 +17,10 @@ build: deps
 
 run: build
 	.build/release/monitord --config $(CONFIG)
+
+# The offline demo: replayed local feeds, monitord, a webhook receiver, the risk report (Ctrl-C stops it).
+demo: build
+	.build/release/monitorctl demo --root .
 
 test: deps
 	scripts/fetch-test-models.sh
@@ -29,6 +33,8 @@ bench: deps
 	swift build -c release -j $(SWIFT_JOBS) --product monitorctl
 	python3 tools/tokenizer/bench.py
 	python3 tools/engine/bench.py
+	swift build -c release -j $(SWIFT_JOBS)
+	python3 tools/pipeline/bench.py
 
 # Regenerate the migrations compiled into the binary after adding migrations/NNNN_*.sql.
 migrations:

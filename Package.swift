@@ -82,6 +82,7 @@ let package = Package(
                 "Monitor", "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP", "COpenBLAS",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(
@@ -111,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MonitorTests",
-            dependencies: ["Monitor", "Store", "Feeds", "LocalHTTPServer", "monitord", "monitorctl"]
+            dependencies: ["Monitor", "Store", "Feeds", "CurlHTTP", "LocalHTTPServer", "monitord", "monitorctl"]
         ),
     ]
 )

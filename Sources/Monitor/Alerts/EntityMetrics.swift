@@ -9,7 +9,9 @@ public struct EntityMetrics: Sendable, Equatable {
     public var volume: Int
     /// Mean item sentiment (P(positive) − P(negative)); 0 with no items.
     public var sentiment: Double
-    /// Time-decayed mean item risk: weights halve every half window back.
+    /// Time-decayed mean item risk, shrunk toward 0 by one item's weight so a single item
+    /// cannot make an entity look as risky as a stream of them: Σ w·risk / (Σ w + 1), where an
+    /// item's weight w halves every half window of age.
     public var risk: Double
     /// Share of items labelled negative.
     public var negativeShare: Double
@@ -74,7 +76,7 @@ public struct EntityMetrics: Sendable, Equatable {
         }
         if metrics.volume > 0 {
             metrics.sentiment = sentimentSum / Double(metrics.volume)
-            metrics.risk = weights > 0 ? riskWeighted / weights : 0
+            metrics.risk = riskWeighted / (weights + 1)
             metrics.negativeShare = Double(metrics.negatives) / Double(metrics.volume)
         }
         let mean = Double(buckets.reduce(0, +)) / Double(baselineWindows)

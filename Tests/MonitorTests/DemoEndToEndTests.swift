@@ -1,0 +1,55 @@
+import CurlHTTP
+import Foundation
+import Testing
+
+/// The offline demo's story, checked automatically: replayed feeds, monitord, the signed
+/// alert at the receiver, the risk report, /metrics, /healthz, the dashboard, and a clean stop.
+@Suite("Offline demo, end to end", .serialized)
+struct DemoEndToEndTests {
+    static let client = CurlMultiClient(maxConcurrent: 4, maxPerHost: 2)
+
+    func get(_ url: String) async throws -> (Int, String) {
+        let response = try await Self.client.perform(HTTPRequest(url: URL(string: url)!, timeout: .seconds(10)))
+        return (response.status, String(decoding: response.body, as: UTF8.self))
+    }
+
+    @Test("the demo replays the story: the Contoso alert fires and arrives signed, the report and the API tell it, monitord stops cleanly")
+    func demo() async throws {
+        let folder = try TemporaryFolder()
+        let apiPort = Int.random(in: 20_000...40_000), receiverPort = apiPort + 1
+        let out = folder.path("stdout")
+        let process = try startProduct("monitorctl", ["demo", "--root", repositoryRoot.path, "--folder", folder.path("demo"),
+                                                      "--duration", "15s", "--hold", "20s", "--api-port", String(apiPort),
+                                                      "--receiver-port", String(receiverPort)],
+                                       stdout: out, stderr: folder.path("stderr"))
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        func output() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+        try await eventually("the dashboard line", timeout: .seconds(60)) { output().contains("demo: dashboard at") }
+
+        let (healthStatus, health) = try await get("http://127.0.0.1:\(apiPort)/healthz")
+        #expect(healthStatus == 200, "\(health)")
+        #expect(health.contains("\"status\":\"ok\"") && health.contains("\"healthy\":2"))
+        let (_, metrics) = try await get("http://127.0.0.1:\(apiPort)/metrics")
+        #expect(metrics.contains("finsent_feed_polls_total{feed=\"demo-wire\",outcome=\"ok\"}"))
+        #expect(metrics.contains("finsent_alerts{state=\"firing\"} ") && !metrics.contains("finsent_alerts{state=\"firing\"} 0\n"))
+        #expect(metrics.contains("finsent_scoring_batch_seconds_count"))
+        let (_, risk) = try await get("http://127.0.0.1:\(apiPort)/v1/risk?entity=CTSO&since=7h")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(risk.utf8)) as? [String: Any])
+        let ctso = try #require((report["entities"] as? [[String: Any]])?.first)
+        #expect(ctso["symbol"] as? String == "CTSO" && (ctso["firingAlerts"] as? [String])?.contains("negative-burst") == true)
+        let (_, alerts) = try await get("http://127.0.0.1:\(apiPort)/v1/alerts")
+        #expect(alerts.contains("negative-burst") && alerts.contains("evidence"))
+        let (pageStatus, page) = try await get("http://127.0.0.1:\(apiPort)/")
+        #expect(pageStatus == 200 && page.contains("<svg") && page.contains("Contoso") && !page.contains("<script"))
+
+        let status = try await waitForExit(process, timeout: .seconds(60))
+        #expect(status == 0, "\(output())")
+        let text = output()
+        #expect(text.contains("receiver: alert.firing negative-burst CTSO"), "\(text)")
+        #expect(!text.contains("INVALID"))
+        #expect(text.contains("CTSO") && text.contains("negative-burst") && text.contains("top negative"))
+        #expect(text.contains("demo: monitord exited 0"))
+        let summary = try #require(text.split(separator: "\n").last { $0.contains("the receiver got") })
+        #expect(summary.contains("with valid signatures") && !summary.contains("got 0 "), "\(summary)")
+    }
+}
