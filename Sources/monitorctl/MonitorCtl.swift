@@ -8,7 +8,7 @@ struct MonitorCtl: AsyncParsableCommand {
         commandName: "monitorctl",
         abstract: "Inspect and operate FinSent Monitor.",
         version: ComponentVersions.monitor,
-        subcommands: [QueryCommand.self, DemoCommand.self, ConfigCommand.self, DatabaseCommand.self, FeedCommand.self, FeedsCommand.self, AlertsCommand.self, DeliveriesCommand.self, ScoreCommand.self, EmbedCommand.self, TokenizeCommand.self,
+        subcommands: [QueryCommand.self, ExplainCommand.self, StatsCommand.self, RescoreCommand.self, DemoCommand.self, ConfigCommand.self, DatabaseCommand.self, FeedCommand.self, FeedsCommand.self, AlertsCommand.self, DeliveriesCommand.self, ScoreCommand.self, EmbedCommand.self, TokenizeCommand.self,
                       BenchCommand.self, VersionCommand.self]
     )
 }

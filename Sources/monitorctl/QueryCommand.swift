@@ -46,7 +46,8 @@ struct QueryCommand: ParsableCommand {
         query.top = max(1, top)
         query.sort = sortKey
         query.window = windowDuration
-        let report = try database.read { try RiskReport.build(query, config: config, db: $0) }
+        let version = configuredModelVersion(config)
+        let report = try database.read { try RiskReport.build(query, config: config, modelVersion: version, db: $0) }
         var out = OutputBuffer()
         switch format {
         case .json:

@@ -87,3 +87,8 @@ func loadClassifier(folder: String, threads: Int? = nil, maxLength: Int = 128) t
         throw ExitCode.failure
     }
 }
+
+/// The version of the configured model (what monitord scores with); nil when its folder cannot be read.
+func configuredModelVersion(_ config: MonitorConfig) -> String? {
+    try? TextClassifier.version(of: config.model)
+}

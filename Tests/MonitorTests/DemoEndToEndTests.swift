@@ -51,5 +51,24 @@ struct DemoEndToEndTests {
         #expect(text.contains("demo: monitord exited 0"))
         let summary = try #require(text.split(separator: "\n").last { $0.contains("the receiver got") })
         #expect(summary.contains("with valid signatures") && !summary.contains("got 0 "), "\(summary)")
+
+        // The operator's other views of the same database.
+        let config = folder.path("demo/config.json")
+        let environment = ["FINSENT_DEMO_SECRET": "whsec_ZGVtby1zZWNyZXQta2V5LTEyMzQ1Njc4OTA="]
+        let stats = try await runProduct("monitorctl", ["stats", "--config", config, "--format", "json"], environment: environment)
+        let statsJSON = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any], "\(stats.stderr)")
+        #expect(statsJSON["queueDepth"] as? Int == 0 && (statsJSON["items"] as? Int ?? 0) >= 40)
+        let itemID = try #require((ctso["topNegative"] as? [[String: Any]])?.first?["itemId"] as? Int)
+        let explain = try await runProduct("monitorctl", ["explain", String(itemID), "--config", config, "--format", "json"], environment: environment)
+        let explained = try #require(try JSONSerialization.jsonObject(with: Data(explain.stdout.utf8)) as? [String: Any], "\(explain.stderr)")
+        #expect(explained["label"] as? String == "negative" && !((explained["words"] as? [Any]) ?? []).isEmpty)
+        let rescore = try await runProduct("monitorctl", ["rescore", "--config", config, "--model", repositoryRoot.appendingPathComponent(".cache/minilm-cls").path],
+                                           environment: environment, timeout: .seconds(120))
+        #expect(rescore.status == 0 && rescore.stdout.contains("rescored") && !rescore.stdout.contains("rescored 0 "), "\(rescore.stdout)\(rescore.stderr)")
+        let again = try await runProduct("monitorctl", ["rescore", "--config", config, "--model", repositoryRoot.appendingPathComponent(".cache/minilm-cls").path],
+                                         environment: environment, timeout: .seconds(120))
+        #expect(again.stdout.contains("rescored 0 items"), "resumable: nothing left to score")
+        let after = try await runProduct("monitorctl", ["query", "--config", config, "--since", "7h", "--format", "json", "--entity", "CTSO"], environment: environment)
+        #expect(after.stdout.contains("\"modelVersion\":\"finsent-minilm@"), "reports stay on the configured model's scores")
     }
 }

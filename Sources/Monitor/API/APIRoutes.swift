@@ -102,7 +102,7 @@ public enum APIRoutes {
         }
         let config = deps.current.config
         let finalQuery = query
-        let report = try await deps.database.read { try RiskReport.build(finalQuery, config: config, db: $0) }
+        let report = try await deps.database.read { try RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, db: $0) }
         return try json(report.json)
     }
 

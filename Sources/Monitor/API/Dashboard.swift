@@ -14,7 +14,7 @@ enum Dashboard {
         query.top = 50
         let finalQuery = query
         let (report, firing, feeds) = try await deps.database.read { db in
-            (try RiskReport.build(finalQuery, config: config, db: db),
+            (try RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, db: db),
              try Row.fetchAll(db, sql: """
                 SELECT a.*, (SELECT details FROM alert_events e WHERE e.alert_id = a.id ORDER BY e.id DESC LIMIT 1) AS details
                 FROM alerts a WHERE a.state = 'firing' ORDER BY a.updated_at DESC

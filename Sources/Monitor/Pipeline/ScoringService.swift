@@ -36,10 +36,20 @@ public final class ScoringService: Service, @unchecked Sendable {
         self.logger = logger
     }
 
-    struct Pending: Sendable {
-        let id: Int64
-        let feedID: String
-        let text: String
+    public struct Pending: Sendable {
+        public let id: Int64
+        public let feedID: String
+        public let text: String
+    }
+
+    /// Items with no score from `modelVersion`, after `cursor`, in id order (published after `since`, when given).
+    public static func unscored(after cursor: Int64, modelVersion: String, limit: Int, since: Date? = nil, db: Database) throws -> [Pending] {
+        try Row.fetchAll(db, sql: """
+            SELECT i.id, i.feed_id, i.title, i.summary FROM items i
+            WHERE i.id > ? AND i.published_at >= ? AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
+            ORDER BY i.id LIMIT ?
+            """, arguments: [cursor, since?.millis ?? 0, modelVersion, limit])
+            .map { Pending(id: $0["id"], feedID: $0["feed_id"], text: text(title: $0["title"], summary: $0["summary"])) }
     }
 
     public func run() async throws {
@@ -57,12 +67,7 @@ public final class ScoringService: Service, @unchecked Sendable {
             while !Task.isCancelled {
                 let config = current.config
                 let batch = try await database.read { [cursor, modelVersion] db in
-                    try Row.fetchAll(db, sql: """
-                        SELECT i.id, i.feed_id, i.title, i.summary FROM items i
-                        WHERE i.id > ? AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
-                        ORDER BY i.id LIMIT ?
-                        """, arguments: [cursor, modelVersion, config.engine.batchSize])
-                        .map { Pending(id: $0["id"], feedID: $0["feed_id"], text: Self.text(title: $0["title"], summary: $0["summary"])) }
+                    try Self.unscored(after: cursor, modelVersion: modelVersion, limit: config.engine.batchSize, db: db)
                 }
                 if let last = batch.last {
                     try await score(batch, config: config)
@@ -92,7 +97,7 @@ public final class ScoringService: Service, @unchecked Sendable {
     /// URLs removed (the item keeps its link). A t.co link is ~12 tokens of noise: dropping them
     /// made tweets 28% shorter (faster) and scored the Twitter dev set slightly better (0.8573 vs
     /// 0.8557 weighted F1); PhraseBank was unchanged.
-    static func text(title: String, summary: String) -> String {
+    public static func text(title: String, summary: String) -> String {
         let t = withoutURLs(title), s = withoutURLs(summary)
         if s.isEmpty || s == t || t.hasPrefix(s) { return t }
         if t.isEmpty || s.hasPrefix(t) { return String(s.prefix(2000)) }
@@ -114,31 +119,9 @@ public final class ScoringService: Service, @unchecked Sendable {
                 continuation.resume(returning: classifier.classify(batch.map(\.text), batchSize: batch.count, explain: true))
             }
         }
-        let weights = Dictionary(config.feeds.map { ($0.id, $0.weight) }) { a, _ in a }
-        let tagger = EntityTagger(watchlist: config.watchlist)
-        let watch = Set(config.watchlist.map(\.symbol))
-        let names = Dictionary(config.watchlist.map { ($0.symbol, $0.names.first ?? $0.symbol) }) { a, _ in a }
         let version = modelVersion
-        let now = Date()
         try await database.write { db in
-            for (item, classification) in zip(batch, results) {
-                let score = ItemScore(classification, settings: config.risk, sourceWeight: weights[item.feedID] ?? 1)
-                let heads = String(decoding: try JSONSerialization.data(withJSONObject: score.heads, options: [.sortedKeys]), as: UTF8.self)
-                let words = score.explanation.map { ["word": $0.word, "weight": ($0.weight * 10_000).rounded() / 10_000] as [String: Any] }
-                let explanation = String(decoding: try JSONSerialization.data(withJSONObject: words), as: UTF8.self)
-                try db.execute(sql: """
-                    INSERT INTO scores (item_id, model_version, heads, sentiment, risk, label, topic, explanation, scored_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                    """, arguments: [item.id, version, heads, score.sentiment, score.risk, score.label, score.topic, explanation, now.millis])
-                for mention in tagger.mentions(in: item.text) {
-                    try db.execute(sql: """
-                        INSERT INTO entities (symbol, name, on_watchlist, first_seen_at) VALUES (?, ?, ?, ?)
-                        ON CONFLICT(symbol) DO UPDATE SET on_watchlist = excluded.on_watchlist, name = coalesce(excluded.name, entities.name)
-                        """, arguments: [mention.symbol, names[mention.symbol], watch.contains(mention.symbol) ? 1 : 0, now.millis])
-                    try db.execute(sql: "INSERT OR IGNORE INTO mentions (item_id, symbol, kind, matched) VALUES (?, ?, ?, ?)",
-                                   arguments: [item.id, mention.symbol, mention.kind.rawValue, mention.matched])
-                }
-            }
+            try ScoreWriter.write(zip(batch, results).map { ($0.id, $0.feedID, $0.text, $1) }, config: config, modelVersion: version, db: db)
         }
         stats.recordBatch(size: batch.count, total: ContinuousClock.now - started)
         logger.debug("scored", metadata: ["items": "\(batch.count)", "ms": "\((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000 + (ContinuousClock.now - started).components.seconds * 1000)"])

@@ -53,9 +53,10 @@ public struct RiskReport: Sendable {
     public var modelVersion: String?
     public var entities: [Entity]
 
-    /// Builds the report from the database (read-only).
-    public static func build(_ query: Query, config: MonitorConfig, db: Database) throws -> RiskReport {
-        let version = try String.fetchOne(db, sql: "SELECT model_version FROM scores ORDER BY scored_at DESC LIMIT 1")
+    /// Builds the report from the database (read-only), from the scores of `modelVersion`
+    /// (monitord's model; nil: the version that scored most recently).
+    public static func build(_ query: Query, config: MonitorConfig, modelVersion: String? = nil, db: Database) throws -> RiskReport {
+        let version = try modelVersion ?? String.fetchOne(db, sql: "SELECT model_version FROM scores ORDER BY scored_at DESC LIMIT 1")
         guard let version else { return RiskReport(query: query, modelVersion: nil, entities: []) }
         let since = query.since.millis, until = query.until.millis
         var symbols = query.entities.map { $0.uppercased() }

@@ -189,6 +189,14 @@ public final class TextClassifier {
         }.sorted { $0.weight > $1.weight }
     }
 
+    /// The `version` a classifier loaded from `folder` would have, without loading it (hashes the files).
+    public static func version(of folder: String) throws(ModelError) -> String {
+        let base = URL(fileURLWithPath: folder)
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint(folder: folder) } catch { throw ModelError(error) }
+        return "\(base.standardizedFileURL.lastPathComponent)@\(fingerprint(configFile: base.appendingPathComponent("config.json").path, checkpoint: checkpoint))"
+    }
+
     /// config.json and every weight byte, hashed: a retrained model gets a new version.
     private static func fingerprint(configFile: String, checkpoint: Checkpoint) -> String {
         var hash = checkpoint.contentHash()

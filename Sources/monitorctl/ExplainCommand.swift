@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Monitor
+import Transformer
+
+/// `monitorctl explain ITEM_ID|"text"`: label, probabilities, risk, topic and the words behind them.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain a stored item's score (by id) or a text's: label, probabilities, risk, topic, the words that drove it.",
+        discussion: "Words are ranked by the last layer's [CLS] attention; on a terminal they are highlighted in the text.")
+
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "An item id (from `monitorctl query --format json`) or a text in quotes.") var target: String
+    @Option(help: "Model folder (default: the configured model).") var model: String?
+    @Option(help: "table or json") var format: FeedsCommand.OutputFormat = .table
+
+    func run() throws {
+        let config = try options.load()
+        var text = target, feed: String?, title: String?
+        if let id = Int64(target) {
+            let (_, database) = try options.openForReading()
+            guard let row = try database.read({ try Row.fetchOne($0, sql: "SELECT title, summary, feed_id FROM items WHERE id = ?", arguments: [id]) }) else {
+                printError("monitorctl: no item \(id)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            text = ScoringService.text(title: row["title"], summary: row["summary"])
+            feed = row["feed_id"]
+            title = row["title"]
+        }
+        let classifier = try loadClassifier(folder: model ?? config.model, threads: config.engine.threads, maxLength: config.engine.maxLength)
+        guard let result = classifier.classify([text], explain: true).first else { throw ExitCode.failure }
+        let weight = feed.flatMap { f in config.feeds.first { $0.id == f }?.weight } ?? 1
+        let score = ItemScore(result, settings: config.risk, sourceWeight: weight)
+        let words = result.explanation ?? []
+        if format == .json {
+            let object: [String: Any] = [
+                "text": text, "item": Int64(target).map { $0 as Any } ?? NSNull(), "feed": feed ?? NSNull(), "model": classifier.version,
+                "label": score.label, "sentiment": score.sentiment, "risk": score.risk, "topic": score.topic ?? NSNull(),
+                "heads": score.heads, "words": words.prefix(10).map { ["word": $0.word, "weight": Double($0.weight)] },
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        let colour = Terminal.colourEnabled
+        if let title { print("item \(target) from \(feed ?? "?"): \(Terminal.sanitise(title))") }
+        print("text:  \(highlight(text, words: Array(words.prefix(5)), colour: colour))")
+        print("label: \(score.label)   sentiment \(String(format: "%+.3f", score.sentiment))   risk \(String(format: "%.3f", score.risk))   topic \(score.topic ?? "-")")
+        for head in result.heads {
+            let ranked = zip(head.labels, head.probabilities).sorted { $0.1 > $1.1 }.prefix(head.labels.count > 3 ? 3 : head.labels.count)
+            print("\(head.name): " + ranked.map { "\($0.0) \(String(format: "%.3f", $0.1))" }.joined(separator: "  "))
+        }
+        print("words: " + words.prefix(8).map { "\(Terminal.sanitise($0.word)) \(String(format: "%.2f", $0.weight))" }.joined(separator: ", "))
+        print("model: \(classifier.version)")
+    }
+
+    /// The text with the top words in bold yellow (on a terminal), control characters removed.
+    func highlight(_ text: String, words: [WordWeight], colour: Bool) -> String {
+        let clean = Terminal.sanitise(text)
+        guard colour, clean == text else { return clean }
+        var scalars = Array(text.unicodeScalars)
+        for word in words.sorted(by: { $0.scalarRange.lowerBound > $1.scalarRange.lowerBound })
+        where word.scalarRange.upperBound <= scalars.count {
+            scalars.insert(contentsOf: "\u{1B}[0m".unicodeScalars, at: word.scalarRange.upperBound)
+            scalars.insert(contentsOf: "\u{1B}[1;33m".unicodeScalars, at: word.scalarRange.lowerBound)
+        }
+        return String(String.UnicodeScalarView(scalars))
+    }
+}
