@@ -17,7 +17,7 @@ struct FeedPollingTests {
             var httpSettings: [String: Any] = ["userAgent": "FinSentTest/1 (ops@example.com)", "timeout": "2s", "connectTimeout": "1s"]
             httpSettings.merge(http) { $1 }
             let config: [String: Any] = [
-                "database": "monitor.sqlite", "model": WebhookDeliveryTests.model, "engine": ["threads": 1], "feeds": feeds, "http": httpSettings,
+                "database": "monitor.sqlite", "model": WebhookDeliveryTests.model, "engine": ["threads": 1], "api": ["listen": "127.0.0.1:0"], "feeds": feeds, "http": httpSettings,
                 "polling": ["maxBackoff": "4s", "unhealthyAfter": 3].merging(polling) { $1 }, "logLevel": "debug",
             ]
             let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .withoutEscapingSlashes])

@@ -82,7 +82,7 @@ struct WebhookDeliveryTests {
         init(folder: TemporaryFolder, feedURL: String, webhookURL: String, rules: [[String: Any]], interval: String = "1s") throws {
             self.folder = folder
             let config: [String: Any] = [
-                "database": "monitor.sqlite", "model": WebhookDeliveryTests.model, "engine": ["threads": 1, "batchSize": 16],
+                "database": "monitor.sqlite", "model": WebhookDeliveryTests.model, "engine": ["threads": 1, "batchSize": 16], "api": ["listen": "127.0.0.1:0"],
                 "feeds": [["id": "wire", "url": feedURL, "interval": interval]],
                 "watchlist": [["symbol": "CTSO", "names": ["Contoso"]], ["symbol": "FBKM", "names": ["Fabrikam"]]],
                 "rules": rules,

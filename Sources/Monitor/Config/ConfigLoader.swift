@@ -230,7 +230,7 @@ private struct ConfigBuilder {
         guard let (p, v) = object.optional("listen") else { return APISettings(host: "127.0.0.1", port: 8787) }
         guard let text = reader.string(v, at: p) else { return nil }
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (1...65535).contains(port)
+              (0...65535).contains(port)
         else {
             reader.report(p, "expected HOST:PORT such as \"127.0.0.1:8787\", got \(v.shortDescription)")
             return nil
