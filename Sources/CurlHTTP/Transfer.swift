@@ -125,7 +125,6 @@ final class Transfer: @unchecked Sendable {
         case CURLE_COULDNT_CONNECT: return .failure(.couldNotConnect(message))
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
             return .failure(.tls(message))
-        case CURLE_FILE_COULDNT_READ_FILE: return .failure(.transfer(code: Int(code.rawValue), message: message))
         default: return .failure(.transfer(code: Int(code.rawValue), message: message))
         }
         var status = 0

@@ -28,7 +28,8 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let now = Date()
-        guard let since = Self.time(since, now: now), let until = until.map({ Self.time($0, now: now) }) ?? now, since < until else {
+        guard let since = DurationText.pointInTime(since, now: now), let until = until.map({ DurationText.pointInTime($0, now: now) }) ?? now,
+              since < until else {
             printError("monitorctl: --since/--until: expected durations back from now (24h) or RFC 3339 times, since before until")
             throw ExitCode(ExitStatus.usage)
         }
@@ -102,11 +103,6 @@ struct QueryCommand: ParsableCommand {
         return text
     }
 
-    /// "24h" (back from now) or an RFC 3339 time.
-    static func time(_ text: String, now: Date) -> Date? {
-        if let d = DurationText.parse(text) { return now.addingTimeInterval(-d.seconds) }
-        return ISO8601DateFormatter().date(from: text)
-    }
 }
 
 /// ▁▂▃▄▅▆▇█ for 0…1; a space where there is no data.

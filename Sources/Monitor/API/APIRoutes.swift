@@ -52,13 +52,12 @@ public enum APIRoutes {
         let databaseOK = (try? await deps.database.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
         let feeds = (try? await deps.database.read { db in
             try Row.fetchAll(db, sql: "SELECT id, error_streak, unhealthy_since FROM feeds")
+                .map { (id: $0["id"] as String, streak: $0["error_streak"] as Int, unhealthy: ($0["unhealthy_since"] as Int64?) != nil) }
         }) ?? []
         let configured = Set(deps.current.config.feeds.map(\.id))
         var healthy = 0, backingOff = 0, unhealthy: [String] = []
-        for row in feeds where configured.contains(row["id"]) {
-            if (row["unhealthy_since"] as Int64?) != nil { unhealthy.append(row["id"]) }
-            else if (row["error_streak"] as Int) > 0 { backingOff += 1 }
-            else { healthy += 1 }
+        for feed in feeds where configured.contains(feed.id) {
+            if feed.unhealthy { unhealthy.append(feed.id) } else if feed.streak > 0 { backingOff += 1 } else { healthy += 1 }
         }
         let heartbeat = deps.stats.snapshot.scorerHeartbeat ?? deps.started
         let pipelineAlive = Date().timeIntervalSince(heartbeat) < 30
@@ -77,9 +76,7 @@ public enum APIRoutes {
         let q = request.uri.queryParameters
         let now = Date()
         func time(_ key: String, _ fallback: Date) -> Date? {
-            guard let text = q[Substring(key)].map(String.init) else { return fallback }
-            if let d = DurationText.parse(text) { return now.addingTimeInterval(-d.seconds) }
-            return ISO8601DateFormatter().date(from: text)
+            q[Substring(key)].map { DurationText.pointInTime(String($0), now: now) } ?? fallback
         }
         guard let since = time("since", now.addingTimeInterval(-86_400)), let until = time("until", now), since < until else {
             return try json(["error": "since/until: durations back from now (24h) or RFC 3339 times, since before until"], status: .badRequest)

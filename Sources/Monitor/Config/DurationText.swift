@@ -1,3 +1,5 @@
+import Foundation
+
 /// Durations as written in the configuration: `"500ms"`, `"2s"`, `"5m"`, `"1h"`,
 /// `"1d"`, or combinations such as `"1h30m"`.
 public enum DurationText {
@@ -41,5 +43,13 @@ extension Duration {
     /// The duration in seconds as a `Double` (for APIs that take a `TimeInterval`).
     public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+extension DurationText {
+    /// A point in time as operators write it: a duration back from `now` ("24h") or an RFC 3339 time.
+    public static func pointInTime(_ text: String, now: Date) -> Date? {
+        if let d = parse(text) { return now.addingTimeInterval(-d.seconds) }
+        return ISO8601DateFormatter().date(from: text)
     }
 }
