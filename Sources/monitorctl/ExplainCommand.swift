@@ -40,8 +40,7 @@ struct ExplainCommand: ParsableCommand {
                 "label": score.label, "sentiment": score.sentiment, "risk": score.risk, "topic": score.topic ?? NSNull(),
                 "heads": score.heads, "words": words.prefix(10).map { ["word": $0.word, "weight": Double($0.weight)] },
             ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            print(try JSONText.encode(object))
             return
         }
         let colour = Terminal.colourEnabled

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Feeds
 import Foundation
 import GRDB
 import Monitor
@@ -52,14 +53,13 @@ struct QueryCommand: ParsableCommand {
         var out = OutputBuffer()
         switch format {
         case .json:
-            let data = try JSONSerialization.data(withJSONObject: report.json, options: [.sortedKeys, .withoutEscapingSlashes])
-            out.write(String(decoding: data, as: UTF8.self) + "\n")
+            out.write(try JSONText.encode(report.json) + "\n")
         case .csv:
             out.write("symbol,name,items,mean_sentiment,negative_share,risk_index,burst,firing_alerts,top_headline,top_headline_source,top_headline_published\n")
             for e in report.entities {
                 let h = e.topNegative.first
                 out.write([e.symbol, e.name ?? "", String(e.items), fmt(e.meanSentiment), fmt(e.negativeShare), fmt(e.riskIndex), fmt(e.burst),
-                           e.firingAlerts.joined(separator: ";"), h?.title ?? "", h?.source ?? "", h.map { FeedTime.iso($0.published) } ?? ""]
+                           e.firingAlerts.joined(separator: ";"), h?.title ?? "", h?.source ?? "", h.map { FeedDate.rfc3339($0.published) } ?? ""]
                     .map(csvField).joined(separator: ",") + "\n")
             }
         case .table:
@@ -86,7 +86,7 @@ struct QueryCommand: ParsableCommand {
                          String(format: "%.0f%%", e.negativeShare * 100), String(format: "%.1f", e.burst), Sparkline.render(e.trend),
                          e.firingAlerts.isEmpty ? "-" : e.firingAlerts.joined(separator: ",")])
         }
-        var text = "risk \(FeedTime.iso(report.query.since)) → \(FeedTime.iso(report.query.until)), window \(DurationText.format(report.query.window)), model \(report.modelVersion!)\n\n"
+        var text = "risk \(FeedDate.rfc3339(report.query.since)) → \(FeedDate.rfc3339(report.query.until)), window \(DurationText.format(report.query.window)), model \(report.modelVersion!)\n\n"
         let lines = renderTable(rows).split(separator: "\n", omittingEmptySubsequences: false)
         for (index, line) in lines.enumerated() {
             if index == 0 { text += paint(String(line), "1") + "\n"; continue }
@@ -97,7 +97,7 @@ struct QueryCommand: ParsableCommand {
         for e in report.entities where !e.topNegative.isEmpty {
             text += "\n" + paint("\(e.symbol)\(e.name.map { " (\(Terminal.sanitise($0)))" } ?? "")", "1") + " top negative:\n"
             for h in e.topNegative {
-                text += "  \(String(format: "%.2f", h.risk))  \(Terminal.sanitise(h.title))  — \(h.source), \(FeedTime.iso(h.published))\n"
+                text += "  \(String(format: "%.2f", h.risk))  \(Terminal.sanitise(h.title))  — \(h.source), \(FeedDate.rfc3339(h.published))\n"
             }
         }
         return text
@@ -114,8 +114,4 @@ enum Sparkline {
             return blocks[min(blocks.count - 1, max(0, Int((value * Double(blocks.count)).rounded(.down))))]
         })
     }
-}
-
-enum FeedTime {
-    static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
 }

@@ -47,8 +47,7 @@ struct StatsCommand: ParsableCommand {
         var all = stats
         all["databaseBytes"] = bytes
         if format == .json {
-            let data = try JSONSerialization.data(withJSONObject: all, options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            print(try JSONText.encode(all))
             return
         }
         let hours = stats["itemsPerHour"] as? [Int] ?? []

@@ -36,9 +36,7 @@ public enum APIRoutes {
     }
 
     static func json(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        text(try JSONText.encode(object), type: "application/json; charset=utf-8", status: status)
     }
 
     static func text(_ text: String, type: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -64,7 +62,7 @@ public enum APIRoutes {
         let ok = databaseOK && pipelineAlive
         return try json([
             "status": ok ? "ok" : "unavailable", "database": databaseOK,
-            "pipeline": ["alive": pipelineAlive, "lastHeartbeat": Outbox.isoTimestamp(heartbeat),
+            "pipeline": ["alive": pipelineAlive, "lastHeartbeat": JSONText.timestamp(heartbeat),
                          "backlog": deps.itemsStored.backlog.load(ordering: .relaxed), "modelVersion": deps.modelVersion] as [String: Any],
             "feeds": ["configured": configured.count, "healthy": healthy, "backingOff": backingOff, "unhealthy": unhealthy.sorted()] as [String: Any],
         ], status: ok ? .ok : .serviceUnavailable)
@@ -112,7 +110,7 @@ public enum APIRoutes {
                 """, arguments: [now.millis - 86_400_000]),
              try Row.fetchAll(db, sql: "SELECT * FROM silences WHERE until_at > ?", arguments: [now.millis]))
         }
-        func time(_ ms: Int64?) -> Any { ms.map { Outbox.isoTimestamp(Date(millis: $0)) } ?? NSNull() }
+        func time(_ ms: Int64?) -> Any { ms.map { JSONText.timestamp(Date(millis: $0)) } ?? NSNull() }
         return try json([
             "alerts": alerts.map { a -> [String: Any] in
                 [

@@ -34,7 +34,7 @@ enum Dashboard {
             .bad{color:#c62828}.warn{color:#b26a00}.ok{color:#2e7d32}
             </style></head><body>
             <h1>FinSent Monitor</h1>
-            <p class="muted">\(esc(Outbox.isoTimestamp(now))) · model \(esc(deps.modelVersion)) · \(config.feeds.count) feeds · \(config.watchlist.count) entities</p>
+            <p class="muted">\(esc(JSONText.timestamp(now))) · model \(esc(deps.modelVersion)) · \(config.feeds.count) feeds · \(config.watchlist.count) entities</p>
             <h2>Risk, last 24 hours</h2><div class="grid">
             """
         for e in report.entities {
@@ -51,7 +51,7 @@ enum Dashboard {
         for alert in firing {
             let details = (alert["details"] as String?).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
             html += "<div class=\"card firing\"><span class=\"sym\">\(esc(alert["entity"]))</span> · \(esc(alert["rule_id"])) · \(esc((alert["severity"] as String?) ?? ""))"
-            html += " · value \(String(format: "%.3f", (alert["value"] as Double?) ?? 0)) · since \(esc(Outbox.isoTimestamp(Date(millis: alert["fired_at"] ?? alert["started_at"]))))"
+            html += " · value \(String(format: "%.3f", (alert["value"] as Double?) ?? 0)) · since \(esc(JSONText.timestamp(Date(millis: alert["fired_at"] ?? alert["started_at"]))))"
             if let evidence = details["evidence"] as? [[String: Any]], !evidence.isEmpty {
                 html += "<ul>"
                 for item in evidence {

@@ -98,7 +98,7 @@ public struct AlertEngine: Sendable {
             let data = payloadData(rule: rule, symbol: symbol, status: newState == "cancelled" ? "resolved" : newState, value: value,
                                    metrics: metrics, alert: stored, fingerprint: fingerprint, modelVersion: modelVersion,
                                    evidence: evidence, config: config)
-            let details = String(decoding: try JSONSerialization.data(withJSONObject: data, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+            let details = try JSONText.encode(data)
             try db.execute(sql: "INSERT INTO alert_events (alert_id, state, value, details, at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [alertID, newState, value, details, ms])
             let eventID = db.lastInsertedRowID
@@ -142,10 +142,10 @@ public struct AlertEngine: Sendable {
                      "for": DurationText.format(rule.forDuration), "cooldown": DurationText.format(rule.cooldown)],
             "entity": ["symbol": symbol, "name": name.map { $0 as Any } ?? NSNull()] as [String: Any],
             "value": metrics.rounded(value), "thresholds": thresholds, "metrics": metrics.dictionary,
-            "startsAt": Outbox.isoTimestamp(Date(millis: alert["started_at"])), "endsAt": NSNull(),
+            "startsAt": JSONText.timestamp(Date(millis: alert["started_at"])), "endsAt": NSNull(),
             "modelVersion": modelVersion, "evidence": evidence,
         ]
-        if let resolved: Int64 = alert["resolved_at"], status == "resolved" { data["endsAt"] = Outbox.isoTimestamp(Date(millis: resolved)) }
+        if let resolved: Int64 = alert["resolved_at"], status == "resolved" { data["endsAt"] = JSONText.timestamp(Date(millis: resolved)) }
         return data
     }
 }
@@ -164,7 +164,7 @@ enum Evidence {
                 .compactMap { $0["word"] as? String }
             return [
                 "itemId": row["id"] as Int64, "title": row["title"] as String, "link": (row["link"] as String?) ?? NSNull(),
-                "source": row["feed_id"] as String, "published": Outbox.isoTimestamp(Date(millis: row["published_at"])),
+                "source": row["feed_id"] as String, "published": JSONText.timestamp(Date(millis: row["published_at"])),
                 "sentiment": ((row["sentiment"] as Double) * 10_000).rounded() / 10_000, "risk": ((row["risk"] as Double) * 10_000).rounded() / 10_000,
                 "label": row["label"] as String, "topic": (row["topic"] as String?) ?? NSNull(), "words": words,
             ]

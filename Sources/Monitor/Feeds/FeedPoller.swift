@@ -131,10 +131,6 @@ public struct FeedPoller: Service {
             _ = try store.recordSuccess(feed: state, status: 304, etag: response.header("etag") ?? state.etag,
                                         lastModified: response.header("last-modified") ?? state.lastModified,
                                         movedTo: response.permanentlyMovedTo, items: [], format: nil, nextPoll: next.nextPollAt!, now: now)
-            if state.unhealthySince != nil {
-                logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"])
-                outboxWritten.notify()
-            }
             stats.recordPoll(feed: feed.id, outcome: "not_modified")
             logger.debug("not modified", metadata: ["feed": "\(feed.id)"])
         case 200..<300:
@@ -155,10 +151,6 @@ public struct FeedPoller: Service {
             let counts = try store.recordSuccess(feed: state, status: response.status, etag: next.etag, lastModified: next.lastModified,
                                                  movedTo: response.permanentlyMovedTo, items: parsed.items, format: parsed.format,
                                                  nextPoll: next.nextPollAt!, now: now)
-            if state.unhealthySince != nil {
-                logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"])
-                outboxWritten.notify()
-            }
             stats.recordPoll(feed: feed.id, outcome: "ok", new: counts.new, duplicates: counts.duplicates)
             if counts.new > 0 {
                 itemsStored.backlog.add(counts.new, ordering: .relaxed)
@@ -172,6 +164,10 @@ public struct FeedPoller: Service {
                 ? FeedSchedule.retryAfter(response.header("retry-after"), now: now) : nil
             return try failed(feed, store: store, state: next.url != state.url ? next : state, status: response.status,
                               message: "HTTP \(response.status)", retryAfter: retryAfter, config: config)
+        }
+        if state.unhealthySince != nil {  // only success paths reach here; failures returned above
+            logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"])
+            outboxWritten.notify()  // the source alert's resolution is in the outbox
         }
         return next
     }

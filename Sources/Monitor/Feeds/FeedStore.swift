@@ -110,8 +110,8 @@ public struct FeedStore: Sendable {
         var raw = item.raw
         if let format { raw["format"] = format.rawValue }
         let published = item.published.map { min($0, now) } ?? now
-        let authors = String(decoding: try JSONSerialization.data(withJSONObject: item.authors, options: [.withoutEscapingSlashes]), as: UTF8.self)
-        let rawJSON = String(decoding: try JSONSerialization.data(withJSONObject: raw, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        let authors = try JSONText.encode(item.authors)
+        let rawJSON = try JSONText.encode(raw)
         try db.execute(sql: """
             INSERT INTO items (canonical_id, content_hash, feed_id, title, link, summary, authors, raw, published_at,
                                published_estimated, fetched_at)

@@ -27,9 +27,9 @@ enum SourceHealth {
         var data: [String: Any] = [
             "schemaVersion": 1, "kind": "source", "fingerprint": fingerprint(feedID), "status": status, "severity": "warning",
             "rule": ["id": ruleID], "source": details, "endsAt": NSNull(),
-            "startsAt": Outbox.isoTimestamp(Date(millis: alert?["started_at"] ?? now.millis)),
+            "startsAt": JSONText.timestamp(Date(millis: alert?["started_at"] ?? now.millis)),
         ]
-        if status == "resolved" { data["endsAt"] = Outbox.isoTimestamp(now) }
+        if status == "resolved" { data["endsAt"] = JSONText.timestamp(now) }
         return data
     }
 
@@ -45,7 +45,7 @@ enum SourceHealth {
 
     @discardableResult
     private static func event(feedID: String, state: String, value: Double, details: [String: Any], now: Date, db: Database) throws -> Int64 {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: details, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        let json = try JSONText.encode(details)
         try db.execute(sql: """
             INSERT INTO alert_events (alert_id, state, value, details, at)
             SELECT id, ?, ?, ?, ? FROM alerts WHERE fingerprint = ?

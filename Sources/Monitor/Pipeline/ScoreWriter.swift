@@ -13,9 +13,9 @@ public enum ScoreWriter {
         let names = Dictionary(config.watchlist.map { ($0.symbol, $0.names.first ?? $0.symbol) }) { a, _ in a }
         for item in batch {
             let score = ItemScore(item.result, settings: config.risk, sourceWeight: weights[item.feedID] ?? 1)
-            let heads = String(decoding: try JSONSerialization.data(withJSONObject: score.heads, options: [.sortedKeys]), as: UTF8.self)
+            let heads = try JSONText.encode(score.heads)
             let words = score.explanation.map { ["word": $0.word, "weight": ($0.weight * 10_000).rounded() / 10_000] as [String: Any] }
-            let explanation = String(decoding: try JSONSerialization.data(withJSONObject: words), as: UTF8.self)
+            let explanation = try JSONText.encode(words)
             try db.execute(sql: """
                 INSERT INTO scores (item_id, model_version, heads, sentiment, risk, label, topic, explanation, scored_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING

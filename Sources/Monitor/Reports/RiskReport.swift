@@ -123,7 +123,7 @@ public struct RiskReport: Sendable {
         func r(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
         return [
             "schemaVersion": 1, "modelVersion": modelVersion ?? NSNull(),
-            "since": Outbox.isoTimestamp(query.since), "until": Outbox.isoTimestamp(query.until),
+            "since": JSONText.timestamp(query.since), "until": JSONText.timestamp(query.until),
             "window": DurationText.format(query.window), "sort": query.sort.rawValue,
             "entities": entities.map { e -> [String: Any] in
                 [
@@ -132,7 +132,7 @@ public struct RiskReport: Sendable {
                     "burst": r(e.burst), "trend": e.trend.map { $0.map(r) ?? NSNull() as Any }, "firingAlerts": e.firingAlerts,
                     "topNegative": e.topNegative.map { h -> [String: Any] in
                         ["itemId": h.itemID, "title": h.title, "link": h.link ?? NSNull(), "source": h.source,
-                         "published": Outbox.isoTimestamp(h.published), "sentiment": r(h.sentiment), "risk": r(h.risk),
+                         "published": JSONText.timestamp(h.published), "sentiment": r(h.sentiment), "risk": r(h.risk),
                          "topic": h.topic ?? NSNull()]
                     },
                 ]

@@ -11,19 +11,12 @@ public enum Outbox {
             let id = "msg_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             var body = payload
             body["type"] = type
-            body["timestamp"] = isoTimestamp(now)
-            let json = String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+            body["timestamp"] = JSONText.timestamp(now)
+            let json = try JSONText.encode(body)
             try db.execute(sql: """
                 INSERT INTO webhook_deliveries (message_id, webhook_id, event_type, alert_event_id, payload, status, next_attempt_at, created_at)
                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
                 """, arguments: [id, webhook, type, alertEventID, json, now.millis, now.millis])
         }
-    }
-
-    /// RFC 3339 with milliseconds, UTC.
-    static func isoTimestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
     }
 }
