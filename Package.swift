@@ -9,8 +9,12 @@ import PackageDescription
 //   Transformer       safetensors, BERT encoder, classification heads, explanations
 //   Feeds             feed documents to normalised items: safe XML, RSS/Atom/JSON Feed/social JSON
 //   CurlHTTP          concurrent HTTP over libcurl's multi interface (feeds now, webhooks later)
-//   Store             SQLite through GRDB: opening, migrations
-//   Monitor           configuration, feed poller, scoring, alerts, webhooks, HTTP API (Hummingbird), daemon services
+//   Store             all SQL: typed records and states, named operations (protocols), the SQLite backend (GRDB),
+//                     migrations, retention
+//   Config            configuration decode/validate, durations, JSON text, the injected time source
+//   Alerts            entity metrics, the pure alert state machine, payloads, one evaluation pass
+//   Reports           the risk report (monitorctl query, /v1/risk, the dashboard)
+//   Monitor           the services and their wiring: poller, scorer, alert service, sender, retention, HTTP API
 //   monitord          the daemon (thin @main)
 //   monitorctl        the operator's CLI (thin @main + subcommands)
 // The tokenizer and the encoder are optimised in debug builds too: unoptimised they are
@@ -59,10 +63,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Config",
+            dependencies: ["Feeds", "Store", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Alerts",
+            dependencies: ["Config", "Store", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "Reports", dependencies: ["Alerts", "Config", "Store"]),
+        .target(
             name: "Monitor",
             dependencies: [
-                "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP", "CCurl", "COpenBLAS",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "Config", "Alerts", "Reports", "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -72,15 +85,14 @@ let package = Package(
         .executableTarget(
             name: "monitord",
             dependencies: [
-                "Monitor",
+                "Monitor", "Config",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "monitorctl",
             dependencies: [
-                "Monitor", "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP", "COpenBLAS",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "Monitor", "Config", "Alerts", "Reports", "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP", "CCurl", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -112,7 +124,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MonitorTests",
-            dependencies: ["Monitor", "Store", "Feeds", "CurlHTTP", "LocalHTTPServer", "monitord", "monitorctl"]
+            dependencies: ["Monitor", "Config", "Alerts", "Reports", "Store", "Feeds", "CurlHTTP", "LocalHTTPServer", "monitord", "monitorctl",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

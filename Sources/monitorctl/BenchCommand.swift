@@ -1,6 +1,7 @@
 import ArgumentParser
 import COpenBLAS
 import Foundation
+import Config
 import Monitor
 import Transformer
 import WordPiece

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import Monitor
 
 /// `monitorctl config …`
@@ -15,9 +16,11 @@ struct ConfigCommand: ParsableCommand {
             abstract: "Validate the configuration; exit 78 with every problem listed when it is invalid.")
 
         @OptionGroup var options: ConfigOptions
+        @Flag(help: "Do not read webhook secrets or ${VAR} feed headers (check a production file without the daemon's environment).")
+        var noSecrets = false
 
         func run() throws {
-            let config = try options.load()
+            let config = try options.load(secrets: noSecrets ? .skip : .resolve)
             print("\(config.file): OK — \(config.feeds.count) feeds, \(config.watchlist.count) watchlist entries, "
                 + "\(config.rules.count) rules, \(config.webhooks.count) webhooks")
             print("database: \(config.database)")

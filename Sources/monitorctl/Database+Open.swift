@@ -1,27 +1,23 @@
 import ArgumentParser
-import GRDB
+import Config
 import Monitor
 import Store
 
 extension ConfigOptions {
-    /// The configuration and its database opened read-only, or a clear error and exit status.
-    func openForReading() throws -> (MonitorConfig, DatabasePool) {
+    /// The configuration and its existing database, or a clear error and exit status: 73 when the file
+    /// is missing or cannot be opened (the message names the path looked for), 65 when its schema is
+    /// not this binary's. Never creates a database: a wrong `--config` must not leave a new file behind.
+    /// `.readOnly` is safe while monitord runs; `.existing` writes beside it (SQLite's WAL lets both write).
+    func openStore(_ mode: SQLiteStore.OpenMode = .readOnly) throws -> (MonitorConfig, SQLiteStore) {
         let config = try load()
         do {
-            return (config, try MonitorDatabase.openForReading(path: config.database))
-        } catch {
+            return (config, try SQLiteStore(path: config.database, mode: mode == .createAndMigrate ? .existing : mode))
+        } catch let error as StoreError {
             printError("monitorctl: \(error)")
-            throw ExitCode(ExitStatus.cannotCreate)
-        }
-    }
-
-    /// The configuration and its database opened for writing (monitord may be running: SQLite's WAL lets both write).
-    func openForWriting() throws -> (MonitorConfig, DatabasePool) {
-        let config = try load()
-        do {
-            return (config, try MonitorDatabase.openForWriting(path: config.database))
+            if case .cannotOpen = error { throw ExitCode(ExitStatus.cannotCreate) }
+            throw ExitCode(ExitStatus.dataError)
         } catch {
-            printError("monitorctl: \(error)")
+            printError("monitorctl: cannot open database \(config.database): \(error)")
             throw ExitCode(ExitStatus.cannotCreate)
         }
     }

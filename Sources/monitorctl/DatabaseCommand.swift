@@ -1,45 +1,50 @@
 import ArgumentParser
+import Config
 import Foundation
-import GRDB
 import Monitor
 import Store
 
 /// `monitorctl db`: the state of the database, read-only (safe while monitord runs).
-struct DatabaseCommand: ParsableCommand {
+struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Show the database's schema version, size and row counts (read-only).")
+        abstract: "Show the database's schema version, size, row counts and retention (read-only).")
 
     @OptionGroup var options: ConfigOptions
 
-    static let tables = ["feeds", "items", "scores", "entities", "mentions", "alerts", "alert_events",
-                         "silences", "webhook_deliveries", "delivery_attempts"]
-
-    func run() throws {
-        let config = try options.load()
-        let database: DatabasePool
-        do {
-            database = try MonitorDatabase.openForReading(path: config.database)
-        } catch let error as StoreError {
-            printError("monitorctl: \(error)")
-            if case .cannotOpen = error { throw ExitCode(ExitStatus.cannotCreate) }
-            throw ExitCode(ExitStatus.dataError)
-        }
-        let (applied, counts) = try database.read { db in
-            (try Migrator.applied(in: db),
-             try Self.tables.map { ($0, try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? 0) })
-        }
-        let bytes = ["", "-wal"].compactMap {
-            try? FileManager.default.attributesOfItem(atPath: config.database + $0)[.size] as? Int
-        }.reduce(0, +)
-        print("database: \(config.database)")
-        print("size: \(ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file))")
-        print("schema version: \(applied.last?.version ?? 0)")
-        for migration in applied {
+    func run() async throws {
+        let (config, store) = try options.openStore()
+        let info = try await store.info()
+        let policy = config.retention.policy
+        let preview = try await store.retentionPreview(policy, at: Date())
+        let last = try await store.lastRetentionRun()
+        print("database: \(info.location)")
+        print("size: \(ByteCountFormatter.string(fromByteCount: Int64(info.bytes), countStyle: .file))")
+        print("schema version: \(info.applied.last?.version ?? 0)")
+        for migration in info.applied {
             print("  \(Migration(version: migration.version, name: migration.name, sql: "").fileName)  applied \(migration.appliedAt.formatted(.iso8601))")
         }
-        for (table, count) in counts {
+        for (table, count) in info.rowCounts {
             print("\(table.padding(toLength: 20, withPad: " ", startingAt: 0)) \(count)")
         }
+        print("retention: \(Self.describe(policy))")
+        if !policy.keepsEverything {
+            print("  would remove now: \(Self.describe(preview))")
+        }
+        if let last {
+            print("  last pass: \(last.finishedAt.formatted(.iso8601)), removed \(Self.describe(last.removed))")
+        } else {
+            print("  last pass: none yet")
+        }
+    }
+
+    static func describe(_ policy: RetentionPolicy) -> String {
+        guard !policy.keepsEverything else { return "everything is kept (set retention.items, alertHistory, deliveryLog to prune)" }
+        func text(_ d: Duration?) -> String { d.map(DurationText.format) ?? "for ever" }
+        return "items \(text(policy.items)), alert history \(text(policy.alertHistory)), delivery log \(text(policy.deliveryLog))"
+    }
+
+    static func describe(_ counts: RetentionCounts) -> String {
+        "\(counts.items) items, \(counts.alerts) alerts, \(counts.alertEvents) alert events, \(counts.deliveries) deliveries"
     }
 }

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
-import GRDB
+import Config
 import Monitor
 import Transformer
 
 /// `monitorctl explain ITEM_ID|"text"`: label, probabilities, risk, topic and the words behind them.
-struct ExplainCommand: ParsableCommand {
+struct ExplainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Explain a stored item's score (by id) or a text's: label, probabilities, risk, topic, the words that drove it.",
@@ -16,18 +16,18 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Model folder (default: the configured model).") var model: String?
     @Option(help: "table or json") var format: FeedsCommand.OutputFormat = .table
 
-    func run() throws {
+    func run() async throws {
         let config = try options.load()
         var text = target, feed: String?, title: String?
         if let id = Int64(target) {
-            let (_, database) = try options.openForReading()
-            guard let row = try database.read({ try Row.fetchOne($0, sql: "SELECT title, summary, feed_id FROM items WHERE id = ?", arguments: [id]) }) else {
+            let (_, store) = try options.openStore()
+            guard let item = try await store.item(id: id) else {
                 printError("monitorctl: no item \(id)")
                 throw ExitCode(ExitStatus.usage)
             }
-            text = ScoringService.text(title: row["title"], summary: row["summary"])
-            feed = row["feed_id"]
-            title = row["title"]
+            text = ScoringService.text(title: item.title, summary: item.summary)
+            feed = item.feedID
+            title = item.title
         }
         let classifier = try loadClassifier(folder: model ?? config.model, threads: config.engine.threads, maxLength: config.engine.maxLength)
         guard let result = classifier.classify([text], explain: true).first else { throw ExitCode.failure }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CurlHTTP
 import Feeds
 import Foundation
+import Config
 import Monitor
 
 /// `monitorctl feed parse`: what the daemon would read from one document.
@@ -70,7 +71,7 @@ struct FeedParseCommand: AsyncParsableCommand {
             let client = CurlMultiClient(maxConcurrent: 1, maxPerHost: 1)
             defer { client.shutdown() }
             do {
-                let response = try await client.perform(HTTPRequest(url: url, userAgent: "FinSentMonitor/\(ComponentVersions.monitor) monitorctl"))
+                let response = try await client.perform(HTTPRequest(url: url, userAgent: "FinSentMonitor/\(FinSentVersion.string) monitorctl"))
                 guard (200..<300).contains(response.status) else {
                     printError("monitorctl: \(source): HTTP \(response.status)")
                     throw ExitCode(ExitStatus.unavailable)

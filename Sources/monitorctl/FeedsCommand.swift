@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
-import GRDB
+import Config
 import Monitor
 import Store
 
 /// `monitorctl feeds`: each configured feed's polling health, read-only.
-struct FeedsCommand: ParsableCommand {
+struct FeedsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feeds",
         abstract: "List feeds with their status, last poll, HTTP status, error streak, next poll and items seen.",
@@ -26,25 +26,18 @@ struct FeedsCommand: ParsableCommand {
         var nextPoll: Int64?, itemsSeen: Int, duplicates: Int, lastError: String?, unhealthySince: Int64?
     }
 
-    func run() throws {
-        let (config, database) = try options.openForReading()
+    func run() async throws {
+        let (config, store) = try options.openStore()
         let configured = Set(config.feeds.map(\.id))
-        var rows = try database.read { db in
-            try GRDB.Row.fetchAll(db, sql: "SELECT * FROM feeds ORDER BY id").map { r -> Row in
-                let streak: Int = r["error_streak"]
-                let unhealthy: Int64? = r["unhealthy_since"]
-                let polled: Int64? = r["last_polled_at"]
-                let id: String = r["id"]
-                let status = !configured.contains(id) ? "removed" : unhealthy != nil ? "unhealthy" : streak > 0 ? "backing off"
-                    : polled == nil ? "new" : "healthy"
-                return Row(id: id, url: r["url"], status: status, lastPolled: polled, lastStatus: r["last_status"], errorStreak: streak,
-                           nextPoll: r["next_poll_at"], itemsSeen: r["items_seen"], duplicates: r["duplicates_seen"],
-                           lastError: r["last_error"], unhealthySince: unhealthy)
-            }
+        func millis(_ date: Date?) -> Int64? { date.map { $0.millis } }
+        var rows = try await store.feeds().map { r in
+            Row(id: r.id, url: r.url, status: r.health(configured: configured.contains(r.id)).rawValue, lastPolled: millis(r.lastPolledAt),
+                lastStatus: r.lastStatus, errorStreak: r.errorStreak, nextPoll: millis(r.nextPollAt), itemsSeen: r.itemsSeen,
+                duplicates: r.duplicatesSeen, lastError: r.lastError, unhealthySince: millis(r.unhealthySince))
         }
         for feed in config.feeds where !rows.contains(where: { $0.id == feed.id }) {
-            rows.append(Row(id: feed.id, url: feed.url.absoluteString, status: "new", lastPolled: nil, lastStatus: nil, errorStreak: 0,
-                            nextPoll: nil, itemsSeen: 0, duplicates: 0, lastError: nil, unhealthySince: nil))
+            rows.append(Row(id: feed.id, url: feed.url.absoluteString, status: FeedHealth.new.rawValue, lastPolled: nil, lastStatus: nil,
+                            errorStreak: 0, nextPoll: nil, itemsSeen: 0, duplicates: 0, lastError: nil, unhealthySince: nil))
         }
         var out = OutputBuffer()
         switch format {

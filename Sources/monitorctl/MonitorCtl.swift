@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import Monitor
 
 /// The operator's command-line tool.
@@ -7,7 +8,7 @@ struct MonitorCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "monitorctl",
         abstract: "Inspect and operate FinSent Monitor.",
-        version: ComponentVersions.monitor,
+        version: FinSentVersion.string,
         subcommands: [QueryCommand.self, ExplainCommand.self, StatsCommand.self, RescoreCommand.self, DemoCommand.self, ConfigCommand.self, DatabaseCommand.self, FeedCommand.self, FeedsCommand.self, AlertsCommand.self, DeliveriesCommand.self, ScoreCommand.self, EmbedCommand.self, TokenizeCommand.self,
                       BenchCommand.self, VersionCommand.self]
     )
@@ -20,10 +21,11 @@ struct ConfigOptions: ParsableArguments {
         valueName: "path"))
     var config: String?
 
-    /// Loads the configuration, or prints every problem and exits with 78.
-    func load() throws -> MonitorConfig {
+    /// Loads the configuration, or prints every problem and exits with 78. Secrets are not read unless
+    /// asked for: no monitorctl command sends anything, so none needs the daemon's secrets.
+    func load(secrets: SecretHandling = .skip) throws -> MonitorConfig {
         do {
-            return try ConfigLoader.load(file: ConfigLoader.locate(config))
+            return try ConfigLoader.load(file: ConfigLoader.locate(config), secrets: secrets)
         } catch {
             printError("\(error)")
             throw ExitCode(ExitStatus.configError)

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Feeds
 import Foundation
-import GRDB
+import Config
 import Monitor
+import Reports
 
 /// `monitorctl query`: the risk report.
-struct QueryCommand: ParsableCommand {
+struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "What is risky and why: per-entity risk over a time range.",
@@ -27,7 +28,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Window of the risk index and burst score.") var window = "1h"
     @Option(help: "table, json or csv") var format: Format = .table
 
-    func run() throws {
+    func run() async throws {
         let now = Date()
         guard let since = DurationText.pointInTime(since, now: now), let until = until.map({ DurationText.pointInTime($0, now: now) }) ?? now,
               since < until else {
@@ -42,14 +43,14 @@ struct QueryCommand: ParsableCommand {
             printError("monitorctl: --window: expected a duration like \"1h\"")
             throw ExitCode(ExitStatus.usage)
         }
-        let (config, database) = try options.openForReading()
+        let (config, store) = try options.openStore()
         var query = RiskReport.Query(since: since, until: until)
         query.entities = entities
         query.top = max(1, top)
         query.sort = sortKey
         query.window = windowDuration
         let version = configuredModelVersion(config)
-        let report = try database.read { try RiskReport.build(query, config: config, modelVersion: version, db: $0) }
+        let report = try await RiskReport.build(query, config: config, modelVersion: version, store: store)
         var out = OutputBuffer()
         switch format {
         case .json:

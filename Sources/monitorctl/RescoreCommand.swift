@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
-import GRDB
+import Config
 import Monitor
+import Store
 import Transformer
 
 /// `monitorctl rescore`: score stored items with another model version, keeping the old scores.
-struct RescoreCommand: ParsableCommand {
+struct RescoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rescore",
         abstract: "Score stored items with a model version (another model, or the configured one), keeping earlier scores.",
@@ -19,8 +20,8 @@ struct RescoreCommand: ParsableCommand {
     @Option(help: "Only items published in this period back from now (7d); default: all.") var since: String?
     @Option(help: "Texts per batch (default: engine.batchSize).") var batch: Int?
 
-    func run() throws {
-        let (config, database) = try options.openForWriting()
+    func run() async throws {
+        let (config, store) = try options.openStore(.existing)
         let sinceDate = try since.map { text -> Date in
             guard let d = DurationText.parse(text) else {
                 printError("monitorctl: --since: expected a duration like \"7d\"")
@@ -31,24 +32,17 @@ struct RescoreCommand: ParsableCommand {
         let classifier = try loadClassifier(folder: model ?? config.model, threads: config.engine.threads, maxLength: config.engine.maxLength)
         let version = classifier.version
         let batchSize = max(1, batch ?? config.engine.batchSize)
-        let total = try database.read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM items i WHERE i.published_at >= ?
-                AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
-                """, arguments: [sinceDate?.millis ?? 0, version]) ?? 0
-        }
+        let total = try await store.countUnscored(modelVersion: version, publishedSince: sinceDate)
         printError("rescoring \(total) items with \(version)")
         let progress = ProgressBar(total: total, enabled: isatty(STDERR_FILENO) == 1)
+        let scorer = ScoreBatch(config: config)
         var cursor: Int64 = 0, done = 0
         while true {
-            let pending = try database.read { [cursor] db in
-                try ScoringService.unscored(after: cursor, modelVersion: version, limit: batchSize, since: sinceDate, db: db)
-            }
+            let pending = try await store.unscoredItems(after: cursor, modelVersion: version, limit: batchSize, publishedSince: sinceDate)
             guard let last = pending.last else { break }
-            let results = classifier.classify(pending.map(\.text), batchSize: batchSize, explain: true)
-            try database.write { db in
-                try ScoreWriter.write(zip(pending, results).map { ($0.id, $0.feedID, $0.text, $1) }, config: config, modelVersion: version, db: db)
-            }
+            let texts = pending.map { ScoringService.text(title: $0.title, summary: $0.summary) }
+            let results = classifier.classify(texts, batchSize: batchSize, explain: true)
+            try await store.writeScores(try scorer.records(for: pending, texts: texts, results: results, modelVersion: version, at: Date()))
             cursor = last.id
             done += pending.count
             progress.update(done)

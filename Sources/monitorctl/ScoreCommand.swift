@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Config
 import Monitor
 import Transformer
 

@@ -1,14 +1,15 @@
 import ArgumentParser
-import Monitor
+import Config
+import Store
 
 /// `monitorctl version`: this build and the native libraries under it.
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print versions of FinSent Monitor and its native libraries.")
 
     func run() {
-        print("FinSent Monitor \(ComponentVersions.monitor)")
+        print("FinSent Monitor \(FinSentVersion.string)")
         print("libcurl: \(ComponentVersions.curl)")
         print("OpenBLAS: \(ComponentVersions.openBLAS)")
-        print("SQLite: \(ComponentVersions.sqlite)")
+        print("SQLite: \(SQLiteStore.libraryVersion)")
     }
 }

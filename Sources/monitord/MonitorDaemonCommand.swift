@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Config
 import Monitor
 
 /// The FinSent Monitor daemon.
@@ -13,7 +14,7 @@ struct MonitorDaemonCommand: AsyncParsableCommand {
             the configuration is invalid, 65 that the database cannot be used by this version, \
             73 that it cannot be opened.
             """,
-        version: ComponentVersions.monitor
+        version: FinSentVersion.string
     )
 
     @Option(name: .long, help: ArgumentHelp(

@@ -12,7 +12,7 @@ func temporaryDatabasePath() throws -> String {
 
 let expectedTables: Set<String> = [
     "feeds", "items", "scores", "entities", "mentions", "alerts", "alert_events", "silences",
-    "webhook_deliveries", "delivery_attempts", "schema_migrations", "webhook_endpoints",
+    "webhook_deliveries", "delivery_attempts", "schema_migrations", "webhook_endpoints", "retention_runs",
 ]
 
 func tableNames(_ reader: some DatabaseReader) throws -> Set<String> {

@@ -1,23 +1,25 @@
+import Config
 import Foundation
-import GRDB
 import Hummingbird
 import Logging
+import Reports
+import Store
 
 /// monitord's HTTP API on `api.listen`: /healthz, /metrics, /v1/risk, /v1/alerts and the dashboard at /.
 public enum APIRoutes {
     public struct Dependencies: Sendable {
         let current: CurrentConfig
-        let database: DatabasePool
+        let store: any MonitorStore
         let stats: PipelineStats
-        let itemsStored: PipelineSignal
+        let backlog: ScoringBacklog
         let modelVersion: String
         let started: Date
 
-        public init(current: CurrentConfig, database: DatabasePool, stats: PipelineStats, itemsStored: PipelineSignal, modelVersion: String) {
+        public init(current: CurrentConfig, store: any MonitorStore, stats: PipelineStats, backlog: ScoringBacklog, modelVersion: String) {
             self.current = current
-            self.database = database
+            self.store = store
             self.stats = stats
-            self.itemsStored = itemsStored
+            self.backlog = backlog
             self.modelVersion = modelVersion
             started = Date()
         }
@@ -47,15 +49,16 @@ public enum APIRoutes {
 
     /// 200 when the database answers and the scorer has a heartbeat in the last 30 s; 503 otherwise.
     static func health(_ deps: Dependencies) async throws -> Response {
-        let databaseOK = (try? await deps.database.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
-        let feeds = (try? await deps.database.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, error_streak, unhealthy_since FROM feeds")
-                .map { (id: $0["id"] as String, streak: $0["error_streak"] as Int, unhealthy: ($0["unhealthy_since"] as Int64?) != nil) }
-        }) ?? []
+        let databaseOK = await deps.store.ping()
+        let feeds = (try? await deps.store.feeds()) ?? []
         let configured = Set(deps.current.config.feeds.map(\.id))
         var healthy = 0, backingOff = 0, unhealthy: [String] = []
         for feed in feeds where configured.contains(feed.id) {
-            if feed.unhealthy { unhealthy.append(feed.id) } else if feed.streak > 0 { backingOff += 1 } else { healthy += 1 }
+            switch feed.health(configured: true) {
+            case .unhealthy: unhealthy.append(feed.id)
+            case .backingOff: backingOff += 1
+            default: healthy += 1
+            }
         }
         let heartbeat = deps.stats.snapshot.scorerHeartbeat ?? deps.started
         let pipelineAlive = Date().timeIntervalSince(heartbeat) < 30
@@ -63,7 +66,7 @@ public enum APIRoutes {
         return try json([
             "status": ok ? "ok" : "unavailable", "database": databaseOK,
             "pipeline": ["alive": pipelineAlive, "lastHeartbeat": JSONText.timestamp(heartbeat),
-                         "backlog": deps.itemsStored.backlog.load(ordering: .relaxed), "modelVersion": deps.modelVersion] as [String: Any],
+                         "backlog": deps.backlog.count, "modelVersion": deps.modelVersion] as [String: Any],
             "feeds": ["configured": configured.count, "healthy": healthy, "backingOff": backingOff, "unhealthy": unhealthy.sorted()] as [String: Any],
         ], status: ok ? .ok : .serviceUnavailable)
     }
@@ -97,32 +100,26 @@ public enum APIRoutes {
         }
         let config = deps.current.config
         let finalQuery = query
-        let report = try await deps.database.read { try RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, db: $0) }
+        let report = try await RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, store: deps.store)
         return try json(report.json)
     }
 
     static func alerts(_ deps: Dependencies) async throws -> Response {
         let now = Date()
-        let (alerts, silences) = try await deps.database.read { db in
-            (try Row.fetchAll(db, sql: """
-                SELECT a.*, (SELECT details FROM alert_events e WHERE e.alert_id = a.id ORDER BY e.id DESC LIMIT 1) AS details
-                FROM alerts a WHERE a.state != 'resolved' OR a.resolved_at > ? ORDER BY a.updated_at DESC LIMIT 200
-                """, arguments: [now.millis - 86_400_000]),
-             try Row.fetchAll(db, sql: "SELECT * FROM silences WHERE until_at > ?", arguments: [now.millis]))
-        }
-        func time(_ ms: Int64?) -> Any { ms.map { JSONText.timestamp(Date(millis: $0)) } ?? NSNull() }
+        let alerts = try await deps.store.alerts(activeOrResolvedAfter: now.addingTimeInterval(-86_400), limit: 200)
+        let silences = try await deps.store.activeSilences(at: now)
+        func time(_ date: Date?) -> Any { date.map { JSONText.timestamp($0) } ?? NSNull() }
         return try json([
-            "alerts": alerts.map { a -> [String: Any] in
-                [
-                    "fingerprint": a["fingerprint"] as String, "kind": a["kind"] as String, "rule": a["rule_id"] as String,
-                    "entity": a["entity"] as String, "state": a["state"] as String, "severity": (a["severity"] as String?) ?? NSNull(),
-                    "value": (a["value"] as Double?) ?? NSNull(), "startedAt": time(a["started_at"]), "firedAt": time(a["fired_at"]),
-                    "resolvedAt": time(a["resolved_at"]),
-                    "details": (a["details"] as String?).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
+            "alerts": alerts.map { entry -> [String: Any] in
+                let a = entry.alert
+                return [
+                    "fingerprint": a.fingerprint, "kind": a.kind.rawValue, "rule": a.ruleID, "entity": a.entity, "state": a.state.rawValue,
+                    "severity": a.severity?.rawValue ?? NSNull(), "value": a.value ?? NSNull(), "startedAt": time(a.startedAt),
+                    "firedAt": time(a.firedAt), "resolvedAt": time(a.resolvedAt),
+                    "details": entry.details.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
                 ]
             },
-            "silences": silences.map { ["id": $0["id"] as Int64, "matcher": $0["matcher"] as String, "comment": $0["comment"] as String,
-                                        "until": time($0["until_at"])] as [String: Any] },
+            "silences": silences.map { ["id": $0.id, "matcher": $0.matcher, "comment": $0.comment, "until": time($0.untilAt)] as [String: Any] },
         ])
     }
 
@@ -131,13 +128,7 @@ public enum APIRoutes {
     /// Prometheus text exposition format 0.0.4.
     static func metrics(_ deps: Dependencies) async throws -> Response {
         let s = deps.stats.snapshot
-        let path = deps.current.config.database
-        let (alertStates, deliveryStates, feedTotals) = try await deps.database.read { db in
-            (try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM alerts GROUP BY state").map { ($0["state"] as String, $0["n"] as Int) },
-             try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM webhook_deliveries GROUP BY status").map { ($0["status"] as String, $0["n"] as Int) },
-             try Row.fetchAll(db, sql: "SELECT id, items_seen, duplicates_seen FROM feeds").map { ($0["id"] as String, $0["items_seen"] as Int, $0["duplicates_seen"] as Int) })
-        }
-        let bytes = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: path + $0)[.size] as? Int }.reduce(0, +)
+        let gauges = try await deps.store.gauges()
         var out = ""
         func help(_ name: String, _ type: String, _ text: String) { out += "# HELP \(name) \(text)\n# TYPE \(name) \(type)\n" }
         func label(_ v: String) -> String { v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") }
@@ -148,7 +139,7 @@ public enum APIRoutes {
         help("finsent_feed_fetch_errors_total", "counter", "Failed polls since start, by kind (timeout, dns, connect, tls, too_large, redirect, parse, http_4xx, http_5xx, ...).")
         for (kind, n) in s.fetchErrors.sorted(by: { $0.key < $1.key }) { out += "finsent_feed_fetch_errors_total{kind=\"\(label(kind))\"} \(n)\n" }
         help("finsent_feed_items_total", "counter", "Items fetched since the feed was added, by feed and kind (new, duplicate).")
-        for (feed, new, duplicate) in feedTotals {
+        for (feed, new, duplicate) in gauges.feedItems {
             out += "finsent_feed_items_total{feed=\"\(label(feed))\",kind=\"new\"} \(new)\n"
             out += "finsent_feed_items_total{feed=\"\(label(feed))\",kind=\"duplicate\"} \(duplicate)\n"
         }
@@ -162,15 +153,15 @@ public enum APIRoutes {
         histogram("finsent_scoring_batch_seconds", "Time to score and store one batch.", s.batchSeconds)
         histogram("finsent_scoring_batch_size", "Items per scoring batch.", s.batchSizes)
         help("finsent_scoring_queue_depth", "gauge", "Items stored but not yet scored.")
-        out += "finsent_scoring_queue_depth \(deps.itemsStored.backlog.load(ordering: .relaxed))\n"
+        out += "finsent_scoring_queue_depth \(deps.backlog.count)\n"
         help("finsent_alerts", "gauge", "Alerts by state.")
-        for state in ["pending", "firing", "resolved"] { out += "finsent_alerts{state=\"\(state)\"} \(alertStates.first { $0.0 == state }?.1 ?? 0)\n" }
+        for state in AlertState.allCases { out += "finsent_alerts{state=\"\(state.rawValue)\"} \(gauges.alertsByState[state] ?? 0)\n" }
         help("finsent_webhook_deliveries", "gauge", "Webhook deliveries by outcome.")
-        for state in ["pending", "delivered", "failed", "disabled"] {
-            out += "finsent_webhook_deliveries{status=\"\(state)\"} \(deliveryStates.first { $0.0 == state }?.1 ?? 0)\n"
+        for status in DeliveryStatus.allCases {
+            out += "finsent_webhook_deliveries{status=\"\(status.rawValue)\"} \(gauges.deliveriesByStatus[status] ?? 0)\n"
         }
         help("finsent_database_bytes", "gauge", "Size of the SQLite database and its WAL.")
-        out += "finsent_database_bytes \(bytes)\n"
+        out += "finsent_database_bytes \(gauges.bytes)\n"
         return text(out, type: "text/plain; version=0.0.4; charset=utf-8")
     }
 }

@@ -1,6 +1,8 @@
+import Config
 import Foundation
-import GRDB
 import Hummingbird
+import Reports
+import Store
 
 /// The self-contained dashboard at `/`: risk over the last 24 h per watched entity as inline
 /// SVG, firing alerts with their evidence, feed health. No scripts, no external assets;
@@ -13,14 +15,9 @@ enum Dashboard {
         query.entities = config.watchlist.map(\.symbol)
         query.top = 50
         let finalQuery = query
-        let (report, firing, feeds) = try await deps.database.read { db in
-            (try RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, db: db),
-             try Row.fetchAll(db, sql: """
-                SELECT a.*, (SELECT details FROM alert_events e WHERE e.alert_id = a.id ORDER BY e.id DESC LIMIT 1) AS details
-                FROM alerts a WHERE a.state = 'firing' ORDER BY a.updated_at DESC
-                """),
-             try Row.fetchAll(db, sql: "SELECT * FROM feeds ORDER BY id"))
-        }
+        let report = try await RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, store: deps.store)
+        let firing = try await deps.store.firingAlerts()
+        let feeds = try await deps.store.feeds()
         var html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30">
             <meta name="viewport" content="width=device-width, initial-scale=1"><title>FinSent Monitor</title>
@@ -48,10 +45,11 @@ enum Dashboard {
         if report.entities.isEmpty { html += "<p class=\"muted\">No entities on the watchlist.</p>" }
         html += "</div><h2>Firing alerts</h2>"
         if firing.isEmpty { html += "<p class=\"muted\">None.</p>" }
-        for alert in firing {
-            let details = (alert["details"] as String?).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
-            html += "<div class=\"card firing\"><span class=\"sym\">\(esc(alert["entity"]))</span> · \(esc(alert["rule_id"])) · \(esc((alert["severity"] as String?) ?? ""))"
-            html += " · value \(String(format: "%.3f", (alert["value"] as Double?) ?? 0)) · since \(esc(JSONText.timestamp(Date(millis: alert["fired_at"] ?? alert["started_at"]))))"
+        for entry in firing {
+            let alert = entry.alert
+            let details = entry.details.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
+            html += "<div class=\"card firing\"><span class=\"sym\">\(esc(alert.entity))</span> · \(esc(alert.ruleID)) · \(esc(alert.severity?.rawValue ?? ""))"
+            html += " · value \(String(format: "%.3f", alert.value ?? 0)) · since \(esc(JSONText.timestamp(alert.firedAt ?? alert.startedAt)))"
             if let evidence = details["evidence"] as? [[String: Any]], !evidence.isEmpty {
                 html += "<ul>"
                 for item in evidence {
@@ -68,11 +66,15 @@ enum Dashboard {
         }
         html += "<h2>Feeds</h2><table><tr><th>feed</th><th>status</th><th>last HTTP</th><th>errors</th><th>items</th><th>last error</th></tr>"
         for feed in feeds {
-            let streak: Int = feed["error_streak"]
-            let status = (feed["unhealthy_since"] as Int64?) != nil ? ("unhealthy", "bad") : streak > 0 ? ("backing off", "warn")
-                : (feed["last_polled_at"] as Int64?) == nil ? ("new", "muted") : ("healthy", "ok")
-            html += "<tr><td>\(esc(feed["id"]))</td><td class=\"\(status.1)\">\(status.0)</td><td>\((feed["last_status"] as Int?).map(String.init) ?? "-")</td>"
-            html += "<td>\(streak)</td><td>\(feed["items_seen"] as Int)</td><td class=\"muted\">\(esc((feed["last_error"] as String?) ?? ""))</td></tr>"
+            let health = feed.health(configured: true)
+            let style = switch health {
+            case .unhealthy: "bad"
+            case .backingOff: "warn"
+            case .new, .removed: "muted"
+            case .healthy: "ok"
+            }
+            html += "<tr><td>\(esc(feed.id))</td><td class=\"\(style)\">\(health.rawValue)</td><td>\(feed.lastStatus.map(String.init) ?? "-")</td>"
+            html += "<td>\(feed.errorStreak)</td><td>\(feed.itemsSeen)</td><td class=\"muted\">\(esc(feed.lastError ?? ""))</td></tr>"
         }
         html += "</table></body></html>\n"
         return APIRoutes.text(html, type: "text/html; charset=utf-8")

@@ -1,5 +1,6 @@
+import Alerts
+import Config
 import Foundation
-import GRDB
 import Logging
 import ServiceLifecycle
 import Store
@@ -22,9 +23,9 @@ public enum Daemon {
         StderrLogHandler.bootstrap(level: config.logLevel)
         let logger = Logger(label: "monitord")
 
-        let database: DatabasePool
+        let store: SQLiteStore
         do {
-            database = try MonitorDatabase.openForWriting(path: config.database)
+            store = try SQLiteStore(path: config.database, mode: .createAndMigrate)
         } catch let error as StoreError {
             logger.critical("\(error)")
             switch error {
@@ -48,7 +49,7 @@ public enum Daemon {
             return ExitStatus.configError
         }
 
-        let group = await makeServiceGroup(config: config, database: database, classifier: classifier, logger: logger)
+        let group = await makeServiceGroup(config: config, store: store, classifier: classifier, logger: logger)
         do {
             try await group.run()
         } catch {
@@ -59,9 +60,9 @@ public enum Daemon {
         return ExitStatus.success
     }
 
-    /// The daemon's services over an opened database.
-    public static func makeServiceGroup(config: MonitorConfig, database: DatabasePool, classifier: TextClassifier,
-                                        logger: Logger) async -> ServiceGroup {
+    /// The daemon's services over an opened store. Tests build the same group in-process.
+    public static func makeServiceGroup(config: MonitorConfig, store: any MonitorStore, classifier: TextClassifier,
+                                        time: any TimeSource = SystemTime(), logger: Logger) async -> ServiceGroup {
         let notifier = SystemdNotifier()
         let current = CurrentConfig(config)
         // Trap SIGHUP before READY=1, so a reload sent right after start-up cannot kill the process.
@@ -69,25 +70,29 @@ public enum Daemon {
         let reload = ConfigReloadService(signals: hangups, current: current, file: config.file,
                                          notifier: notifier, logger: logger)
         let status = "serving: \(config.feeds.count) feeds, \(config.watchlist.count) entities, \(config.rules.count) rules"
-        let notify = SystemdNotifyService(notifier: notifier, status: status, logger: logger) {
-            (try? await database.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
-        }
-        let itemsStored = PipelineSignal(), outboxWritten = PipelineSignal()
+        let notify = SystemdNotifyService(notifier: notifier, status: status, logger: logger) { await store.ping() }
+        let itemsStored = PipelineSignal(), scoresWritten = PipelineSignal(), outboxWritten = PipelineSignal()
+        let backlog = ScoringBacklog()
         let stats = PipelineStats()
-        let poller = FeedPoller(current: current, database: database, itemsStored: itemsStored, outboxWritten: outboxWritten,
-                                stats: stats, logger: Logger(label: "feeds"))
-        let scoring = ScoringService(current: current, database: database, classifier: classifier, itemsStored: itemsStored,
-                                     outboxWritten: outboxWritten, stats: stats, logger: Logger(label: "scoring"))
+        let poller = FeedPoller(current: current, store: store, itemsStored: itemsStored, outboxWritten: outboxWritten, backlog: backlog,
+                                stats: stats, time: time, logger: Logger(label: "feeds"))
+        let scoring = ScoringService(current: current, store: store, classifier: classifier, itemsStored: itemsStored,
+                                     scoresWritten: scoresWritten, backlog: backlog, stats: stats, time: time, logger: Logger(label: "scoring"))
+        let alerts = AlertService(current: current, store: store, modelVersion: classifier.version, scoresWritten: scoresWritten,
+                                  outboxWritten: outboxWritten, time: time, logger: Logger(label: "alerts"))
         let api = APIRoutes.application(
-            .init(current: current, database: database, stats: stats, itemsStored: itemsStored, modelVersion: classifier.version),
+            .init(current: current, store: store, stats: stats, backlog: backlog, modelVersion: classifier.version),
             host: config.api.host, port: config.api.port, logger: Logger(label: "api"))
-        let sender = WebhookSender(current: current, database: database, outboxWritten: outboxWritten, logger: Logger(label: "webhooks"))
+        let sender = WebhookSender(current: current, store: store, outboxWritten: outboxWritten, time: time, logger: Logger(label: "webhooks"))
+        let retention = RetentionService(current: current, store: store, time: time, logger: Logger(label: "retention"))
         var configuration = ServiceGroupConfiguration(
             services: [
                 .init(service: reload),
                 .init(service: poller),
                 .init(service: scoring),
+                .init(service: alerts),
                 .init(service: sender),
+                .init(service: retention),
                 .init(service: api),
                 .init(service: notify),
             ],

@@ -1,3 +1,5 @@
+import Config
+
 /// Exit statuses of monitord and monitorctl (sysexits.h where one fits).
 /// systemd/monitord.service does not restart on the "fix it first" ones.
 public enum ExitStatus {

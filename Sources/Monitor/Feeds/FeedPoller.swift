@@ -1,9 +1,11 @@
+import Alerts
+import Config
 import CurlHTTP
 import Feeds
 import Foundation
-import GRDB
 import Logging
 import ServiceLifecycle
+import Store
 
 /// Polls every configured feed on its own schedule and stores what is new.
 ///
@@ -13,23 +15,27 @@ import ServiceLifecycle
 /// new configuration; the stored state (ETag, backoff, next poll) carries over.
 public struct FeedPoller: Service {
     let current: CurrentConfig
-    let database: DatabasePool
+    let store: any MonitorStore
     let logger: Logger
     let itemsStored: PipelineSignal
     let outboxWritten: PipelineSignal
+    let backlog: ScoringBacklog
     /// Polls wait while more than this many items await scoring (back-pressure).
     let maxBacklog: Int
     let stats: PipelineStats
+    let time: any TimeSource
 
-    public init(current: CurrentConfig, database: DatabasePool, itemsStored: PipelineSignal = PipelineSignal(),
-                outboxWritten: PipelineSignal = PipelineSignal(), maxBacklog: Int = 20_000, stats: PipelineStats = PipelineStats(),
-                logger: Logger) {
+    public init(current: CurrentConfig, store: any MonitorStore, itemsStored: PipelineSignal = PipelineSignal(),
+                outboxWritten: PipelineSignal = PipelineSignal(), backlog: ScoringBacklog = ScoringBacklog(), maxBacklog: Int = 20_000,
+                stats: PipelineStats = PipelineStats(), time: any TimeSource = SystemTime(), logger: Logger) {
         self.stats = stats
         self.current = current
-        self.database = database
+        self.store = store
         self.itemsStored = itemsStored
         self.outboxWritten = outboxWritten
+        self.backlog = backlog
         self.maxBacklog = maxBacklog
+        self.time = time
         self.logger = logger
     }
 
@@ -37,18 +43,17 @@ public struct FeedPoller: Service {
         // On SIGTERM: stop at once; a transfer in flight is abandoned (its feed is simply polled again next start).
         try await runUntilShutdown {
             while !Task.isCancelled {
-                let config = current.config
-                let store = FeedStore(database: database, webhooks: config.webhooks.map(\.id))
+                let (config, generation) = current.configAndGeneration
                 let client = CurlMultiClient(maxConcurrent: 64, maxPerHost: config.polling.maxPerHost)
                 defer { client.shutdown() }
-                let states = try store.sync(config.feeds)
+                let states = try await store.syncFeeds(config.feeds.map { FeedSpec(id: $0.id, url: $0.url.absoluteString) }, at: time.now)
                 await withTaskCancellationHandler {
                     await withTaskGroup(of: Void.self) { group in
                         for feed in config.feeds {
                             guard let state = states[feed.id] else { continue }
-                            group.addTask { await pollForever(feed, state: state, config: config, client: client, store: store) }
+                            group.addTask { await pollForever(feed, state: state, config: config, client: client) }
                         }
-                        group.addTask { await waitForChange(from: config) }
+                        group.addTask { await waitForChange(from: config, generation: generation) }
                         await group.next()  // the watcher returns on a relevant reload, or on cancellation
                         group.cancelAll()
                         client.shutdown()  // fails transfers in flight with .cancelled, so no task waits on one
@@ -60,10 +65,11 @@ public struct FeedPoller: Service {
         }
     }
 
-    /// Returns when the feeds, HTTP or polling settings differ from `config`.
-    func waitForChange(from config: MonitorConfig) async {
+    /// Returns when a reload changes the feeds, HTTP or polling settings (the reload service announces each one).
+    func waitForChange(from config: MonitorConfig, generation: Int) async {
+        var seen = generation
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(500))
+            seen = await current.waitForReplacement(after: seen)
             let now = current.config
             if now.feeds != config.feeds || now.http != config.http || now.polling != config.polling {
                 logger.info("feed settings changed: restarting the poller")
@@ -72,36 +78,34 @@ public struct FeedPoller: Service {
         }
     }
 
-    func pollForever(_ feed: FeedConfig, state initial: FeedState, config: MonitorConfig, client: CurlMultiClient, store: FeedStore) async {
+    func pollForever(_ feed: FeedConfig, state initial: FeedRecord, config: MonitorConfig, client: CurlMultiClient) async {
         var state = initial
         while !Task.isCancelled {
             if let due = state.nextPollAt {
-                let wait = due.timeIntervalSinceNow
-                if wait > 0 {
-                    do { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) } catch { return }
-                }
+                do { try await time.sleep(until: due) } catch { return }
             }
             // Back-pressure: while scoring is far behind, new polls wait (nothing is dropped).
-            while itemsStored.backlog.load(ordering: .relaxed) > maxBacklog, !Task.isCancelled {
-                do { try await Task.sleep(for: .milliseconds(500)) } catch { return }
+            while backlog.count > maxBacklog, !Task.isCancelled {
+                do { try await time.sleep(for: .milliseconds(500)) } catch { return }
             }
             if Task.isCancelled { return }
             do {
-                state = try await poll(feed, state: state, config: config, client: client, store: store)
+                state = try await poll(feed, state: state, config: config, client: client)
             } catch is CancellationError {
                 return
             } catch {
                 // The database refused the write: try again after the interval, keep the old state.
                 logger.error("cannot store poll result: \(error)", metadata: ["feed": "\(feed.id)"])
-                state.nextPollAt = Date().addingTimeInterval(feed.interval.seconds)
+                state.nextPollAt = time.now.addingTimeInterval(feed.interval.seconds)
             }
         }
     }
 
     /// One poll: fetch, parse, store; returns the state for the next one.
-    func poll(_ feed: FeedConfig, state: FeedState, config: MonitorConfig, client: CurlMultiClient, store: FeedStore) async throws -> FeedState {
+    func poll(_ feed: FeedConfig, state: FeedRecord, config: MonitorConfig, client: CurlMultiClient) async throws -> FeedRecord {
+        let url = URL(string: state.url) ?? feed.url
         let request = HTTPRequest(
-            url: state.url, headers: feed.headers.map { ($0.name, $0.value) }, etag: state.etag, lastModified: state.lastModified,
+            url: url, headers: feed.headers.map { ($0.name, $0.value) }, etag: state.etag, lastModified: state.lastModified,
             userAgent: config.http.userAgent, timeout: config.http.timeout, connectTimeout: config.http.connectTimeout,
             maxBodyBytes: config.http.maxBodyBytes, maxRedirects: config.http.maxRedirects)
         let response: HTTPResponse
@@ -111,16 +115,16 @@ public struct FeedPoller: Service {
             throw CancellationError()
         } catch {
             stats.recordPoll(feed: feed.id, outcome: "error", errorKind: error.kind)
-            return try failed(feed, store: store, state: state, status: 0, message: error.description, retryAfter: nil, config: config)
+            return try await failed(feed, state: state, status: 0, message: error.description, retryAfter: nil, config: config)
         }
-        let now = Date()
+        let now = time.now
         var next = state
         next.errorStreak = 0
         next.unhealthySince = nil
-        if let moved = response.permanentlyMovedTo, moved != state.url {
+        if let moved = response.permanentlyMovedTo, moved != url {
             logger.notice("feed moved permanently; polling the new URL from now on",
-                          metadata: ["feed": "\(feed.id)", "from": "\(state.url)", "to": "\(moved)"])
-            next.url = moved
+                          metadata: ["feed": "\(feed.id)", "from": "\(url)", "to": "\(moved)"])
+            next.url = moved.absoluteString
         }
         switch response.status {
         case 304:
@@ -128,9 +132,9 @@ public struct FeedPoller: Service {
                                                   maxAgeSeconds: FeedSchedule.maxAge(response.header("cache-control")),
                                                   ceiling: config.polling.maxBackoff)
             next.nextPollAt = now.addingTimeInterval(delay.seconds)
-            _ = try store.recordSuccess(feed: state, status: 304, etag: response.header("etag") ?? state.etag,
-                                        lastModified: response.header("last-modified") ?? state.lastModified,
-                                        movedTo: response.permanentlyMovedTo, items: [], format: nil, nextPoll: next.nextPollAt!, now: now)
+            _ = try await recordSuccess(state, status: 304, etag: response.header("etag") ?? state.etag,
+                                        lastModified: response.header("last-modified") ?? state.lastModified, url: next.url,
+                                        items: [], nextPoll: next.nextPollAt!, now: now)
             stats.recordPoll(feed: feed.id, outcome: "not_modified")
             logger.debug("not modified", metadata: ["feed": "\(feed.id)"])
         case 200..<300:
@@ -140,7 +144,7 @@ public struct FeedPoller: Service {
                                               mapping: feed.json)
             } catch {
                 stats.recordPoll(feed: feed.id, outcome: "error", errorKind: "parse")
-                return try failed(feed, store: store, state: state, status: response.status, message: "\(error)", retryAfter: nil, config: config)
+                return try await failed(feed, state: state, status: response.status, message: "\(error)", retryAfter: nil, config: config)
             }
             let delay = FeedSchedule.afterSuccess(interval: feed.interval, ttlSeconds: parsed.ttlSeconds,
                                                   maxAgeSeconds: FeedSchedule.maxAge(response.header("cache-control")),
@@ -148,12 +152,12 @@ public struct FeedPoller: Service {
             next.nextPollAt = now.addingTimeInterval(delay.seconds)
             next.etag = response.header("etag")
             next.lastModified = response.header("last-modified")
-            let counts = try store.recordSuccess(feed: state, status: response.status, etag: next.etag, lastModified: next.lastModified,
-                                                 movedTo: response.permanentlyMovedTo, items: parsed.items, format: parsed.format,
-                                                 nextPoll: next.nextPollAt!, now: now)
+            let items = try parsed.items.map { try NewItem($0, feedID: feed.id, format: parsed.format, fetchedAt: now) }
+            let counts = try await recordSuccess(state, status: response.status, etag: next.etag, lastModified: next.lastModified,
+                                                 url: next.url, items: items, nextPoll: next.nextPollAt!, now: now)
             stats.recordPoll(feed: feed.id, outcome: "ok", new: counts.new, duplicates: counts.duplicates)
             if counts.new > 0 {
-                itemsStored.backlog.add(counts.new, ordering: .relaxed)
+                backlog.add(counts.new)
                 itemsStored.notify()
             }
             logger.log(level: counts.new > 0 ? .info : .debug, "polled", metadata: ["feed": "\(feed.id)", "format": "\(parsed.format.rawValue)", "items": "\(parsed.items.count)",
@@ -162,8 +166,8 @@ public struct FeedPoller: Service {
             stats.recordPoll(feed: feed.id, outcome: "error", errorKind: "http_\(response.status / 100)xx")
             let retryAfter = response.status == 429 || response.status == 503
                 ? FeedSchedule.retryAfter(response.header("retry-after"), now: now) : nil
-            return try failed(feed, store: store, state: next.url != state.url ? next : state, status: response.status,
-                              message: "HTTP \(response.status)", retryAfter: retryAfter, config: config)
+            return try await failed(feed, state: next.url != state.url ? next : state, status: response.status,
+                                    message: "HTTP \(response.status)", retryAfter: retryAfter, config: config)
         }
         if state.unhealthySince != nil {  // only success paths reach here; failures returned above
             logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"])
@@ -172,17 +176,53 @@ public struct FeedPoller: Service {
         return next
     }
 
+    /// Stores a usable answer's items and the feed's state; resolves the feed's source alert if it was unhealthy.
+    func recordSuccess(_ state: FeedRecord, status: Int, etag: String?, lastModified: String?, url: String, items: [NewItem],
+                       nextPoll: Date, now: Date) async throws -> IngestCounts {
+        var sourceAlert: AlertWrite?
+        if state.unhealthySince != nil {
+            sourceAlert = try await sourceAlertWrite(feed: state.id, turnsUnhealthy: false, details: ["feed": state.id], streak: 0, now: now)
+        }
+        let update = FeedPollUpdate(feedID: state.id, status: status, outcome: .success(etag: etag, lastModified: lastModified, url: url),
+                                    nextPollAt: nextPoll, at: now)
+        return try await store.recordPoll(update, items: items, sourceAlert: sourceAlert)
+    }
+
+    /// The source-health alert change of a poll, with its messages to every webhook.
+    func sourceAlertWrite(feed: String, turnsUnhealthy: Bool, details: [String: Any], streak: Int, now: Date) async throws -> AlertWrite? {
+        let fingerprint = AlertStateMachine.sourceFingerprint(feed: feed)
+        let current = try await store.alerts(fingerprints: [fingerprint])[fingerprint]
+        guard let transition = AlertStateMachine.sourceHealth(current: current, feed: feed, turnsUnhealthy: turnsUnhealthy,
+                                                              recovered: !turnsUnhealthy, streak: streak, now: now)
+        else { return nil }
+        let data = AlertPayload.source(transition, details: details)
+        let webhooks = webhookIDs()
+        let messages = try transition.notification.map { try OutboxMessages.make($0, data: data, webhooks: webhooks, now: now) } ?? []
+        return AlertWrite(alert: transition.alert, event: transition.event, details: try JSONText.encode(details), notifications: messages)
+    }
+
+    func webhookIDs() -> [String] { current.config.webhooks.map(\.id) }
+
     /// Records a failure and schedules the retry with backoff.
-    func failed(_ feed: FeedConfig, store: FeedStore, state: FeedState, status: Int, message: String, retryAfter: Duration?,
-                config: MonitorConfig) throws -> FeedState {
-        let now = Date()
+    func failed(_ feed: FeedConfig, state: FeedRecord, status: Int, message: String, retryAfter: Duration?,
+                config: MonitorConfig) async throws -> FeedRecord {
+        let now = time.now
         var next = state
         next.errorStreak = state.errorStreak + 1
         let delay = FeedSchedule.afterFailure(interval: feed.interval, streak: next.errorStreak,
                                               maxBackoff: config.polling.maxBackoff, retryAfter: retryAfter)
         next.nextPollAt = now.addingTimeInterval(delay.seconds)
-        let turnedUnhealthy = try store.recordFailure(feed: state, status: status, error: message, streak: next.errorStreak,
-                                                      unhealthyAfter: config.polling.unhealthyAfter, nextPoll: next.nextPollAt!, now: now)
+        let turnedUnhealthy = state.unhealthySince == nil && next.errorStreak >= config.polling.unhealthyAfter
+        var sourceAlert: AlertWrite?
+        if turnedUnhealthy {
+            let details: [String: Any] = ["feed": feed.id, "url": state.url, "error": message, "lastStatus": status,
+                                          "errorStreak": next.errorStreak]
+            sourceAlert = try await sourceAlertWrite(feed: feed.id, turnsUnhealthy: true, details: details, streak: next.errorStreak, now: now)
+        }
+        let update = FeedPollUpdate(feedID: feed.id, status: status,
+                                    outcome: .failure(error: message, streak: next.errorStreak, turnsUnhealthy: turnedUnhealthy),
+                                    nextPollAt: next.nextPollAt!, at: now)
+        _ = try await store.recordPoll(update, items: [], sourceAlert: sourceAlert)
         var metadata: Logger.Metadata = ["feed": "\(feed.id)", "error": "\(message)", "streak": "\(next.errorStreak)",
                                          "retry_in": "\(DurationText.format(delay))"]
         if status != 0 { metadata["status"] = "\(status)" }

@@ -1,8 +1,10 @@
+import Config
 import Foundation
+import Store
 
 /// A mention of an entity in an item's text.
 public struct Mention: Sendable, Equatable, Hashable {
-    public enum Kind: String, Sendable { case cashtag, name }
+    public typealias Kind = MentionKind
     public var symbol: String
     public var kind: Kind
     /// The text that matched (`$AAPL`, `Apple`).

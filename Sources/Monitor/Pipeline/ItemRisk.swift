@@ -1,3 +1,4 @@
+import Config
 import Transformer
 
 /// What the model says about one item, reduced to the numbers alerts are built on.

@@ -1,12 +1,10 @@
 import Synchronization
 
-/// Wakes a waiting service when there is work (new items to score, new messages to send),
-/// and carries the scoring backlog so ingestion can hold back when scoring falls behind.
+/// Wakes a waiting service when there is work (new items to score, new scores to evaluate,
+/// new messages to send).
 public final class PipelineSignal: Sendable {
     private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
     private let pending = Atomic<Bool>(false)
-    /// Items stored but not yet scored (approximate).
-    public let backlog = Atomic<Int>(0)
 
     public init() {}
 

@@ -1,91 +1,62 @@
+import Config
 import Dispatch
 import Foundation
-import GRDB
 import Logging
 import ServiceLifecycle
+import Store
 import Transformer
 
-/// Scores stored items in batches and keeps the alerts up to date.
+/// Scores stored items in batches.
 ///
 /// One inference executor (a serial queue; the engine spreads each batch over
-/// `engine.threads` cores) takes whatever is waiting, up to `engine.batchSize` texts.
-/// Each batch's scores and mentions are one transaction. The rules are evaluated at most
-/// once a second while items stream in, and every 2 s when idle (so alerts resolve as time passes).
+/// `engine.threads` cores) takes whatever is waiting, up to `engine.batchSize` texts. Each
+/// batch goes classify → `ScoreBatch` (risk, entity tagging) → one store transaction, and then
+/// wakes the alert service.
 ///
 /// `@unchecked Sendable`: the classifier is only used on the serial `inference` queue.
 public final class ScoringService: Service, @unchecked Sendable {
     let current: CurrentConfig
-    let database: DatabasePool
+    let store: any MonitorStore
     let classifier: TextClassifier
     let itemsStored: PipelineSignal
-    let outboxWritten: PipelineSignal
+    let scoresWritten: PipelineSignal
+    let backlog: ScoringBacklog
     let logger: Logger
     let stats: PipelineStats
+    let time: any TimeSource
     private let inference = DispatchQueue(label: "finsent.inference", qos: .userInitiated)
 
     public var modelVersion: String { classifier.version }
 
-    public init(current: CurrentConfig, database: DatabasePool, classifier: TextClassifier, itemsStored: PipelineSignal,
-                outboxWritten: PipelineSignal, stats: PipelineStats, logger: Logger) {
+    public init(current: CurrentConfig, store: any MonitorStore, classifier: TextClassifier, itemsStored: PipelineSignal,
+                scoresWritten: PipelineSignal, backlog: ScoringBacklog, stats: PipelineStats, time: any TimeSource = SystemTime(),
+                logger: Logger) {
         self.current = current
-        self.database = database
+        self.store = store
         self.classifier = classifier
         self.itemsStored = itemsStored
-        self.outboxWritten = outboxWritten
+        self.scoresWritten = scoresWritten
+        self.backlog = backlog
         self.stats = stats
+        self.time = time
         self.logger = logger
     }
 
-    public struct Pending: Sendable {
-        public let id: Int64
-        public let feedID: String
-        public let text: String
-    }
-
-    /// Items with no score from `modelVersion`, after `cursor`, in id order (published after `since`, when given).
-    public static func unscored(after cursor: Int64, modelVersion: String, limit: Int, since: Date? = nil, db: Database) throws -> [Pending] {
-        try Row.fetchAll(db, sql: """
-            SELECT i.id, i.feed_id, i.title, i.summary FROM items i
-            WHERE i.id > ? AND i.published_at >= ? AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
-            ORDER BY i.id LIMIT ?
-            """, arguments: [cursor, since?.millis ?? 0, modelVersion, limit])
-            .map { Pending(id: $0["id"], feedID: $0["feed_id"], text: text(title: $0["title"], summary: $0["summary"])) }
-    }
-
     public func run() async throws {
-        let alerts = AlertEngine(database: database)
-        let start = try await database.read { [modelVersion] db in
-            try Int64.fetchOne(db, sql: """
-                SELECT coalesce(min(i.id) - 1, (SELECT coalesce(max(id), 0) FROM items)) FROM items i
-                WHERE NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
-                """, arguments: [modelVersion]) ?? 0
-        }
+        let start = try await store.scoringCursor(modelVersion: modelVersion)
         logger.info("scoring with \(modelVersion)", metadata: ["heads": "\(classifier.heads.map(\.name).joined(separator: ","))"])
         try await runUntilShutdown { [self] in
             var cursor = start
-            var lastEvaluation = ContinuousClock.now - .seconds(60)
+            var batcher = ScoreBatch.Cache()
             while !Task.isCancelled {
-                let config = current.config
-                let batch = try await database.read { [cursor, modelVersion] db in
-                    try Self.unscored(after: cursor, modelVersion: modelVersion, limit: config.engine.batchSize, db: db)
-                }
+                let (config, generation) = current.configAndGeneration
+                let batch = try await store.unscoredItems(after: cursor, modelVersion: modelVersion, limit: config.engine.batchSize,
+                                                          publishedSince: nil)
                 if let last = batch.last {
-                    try await score(batch, config: config)
+                    try await score(batch, using: batcher.batch(for: config, generation: generation))
                     cursor = last.id
-                    let remaining = try await database.read { [cursor] in try Int.fetchOne($0, sql: "SELECT count(*) FROM items WHERE id > ?", arguments: [cursor]) } ?? 0
-                    itemsStored.backlog.store(remaining, ordering: .relaxed)
-                }
-                // Rules run at most once a second while batches stream in (each run reads every watched
-                // entity's window), and every 2 s when idle so alerts resolve as time passes.
-                let sinceEvaluation = ContinuousClock.now - lastEvaluation
-                if (!batch.isEmpty && sinceEvaluation > .seconds(1)) || sinceEvaluation > .seconds(2) {
-                    let changes = try alerts.evaluate(config: config, modelVersion: modelVersion)
-                    lastEvaluation = .now
-                    for change in changes {
-                        logger.log(level: change.state == "firing" ? .warning : .info, "alert \(change.state)",
-                                   metadata: ["rule": "\(change.rule)", "entity": "\(change.symbol)", "notified": "\(change.notified)"])
-                    }
-                    if changes.contains(where: \.notified) { outboxWritten.notify() }
+                    backlog.set(try await store.countItems(after: cursor))
+                    scoresWritten.notify()
                 }
                 stats.heartbeat()
                 if batch.count < config.engine.batchSize { await itemsStored.wait(timeout: .seconds(1)) }
@@ -112,18 +83,18 @@ public final class ScoringService: Service, @unchecked Sendable {
         return kept.joined(separator: " ").trimmingCharacters(in: .whitespaces)
     }
 
-    func score(_ batch: [Pending], config: MonitorConfig) async throws {
+    func score(_ batch: [UnscoredItem], using scorer: ScoreBatch) async throws {
         let started = ContinuousClock.now
+        let texts = batch.map { Self.text(title: $0.title, summary: $0.summary) }
         let results = await withCheckedContinuation { continuation in
             inference.async { [self] in
-                continuation.resume(returning: classifier.classify(batch.map(\.text), batchSize: batch.count, explain: true))
+                continuation.resume(returning: classifier.classify(texts, batchSize: batch.count, explain: true))
             }
         }
-        let version = modelVersion
-        try await database.write { db in
-            try ScoreWriter.write(zip(batch, results).map { ($0.id, $0.feedID, $0.text, $1) }, config: config, modelVersion: version, db: db)
-        }
-        stats.recordBatch(size: batch.count, total: ContinuousClock.now - started)
-        logger.debug("scored", metadata: ["items": "\(batch.count)", "ms": "\((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000 + (ContinuousClock.now - started).components.seconds * 1000)"])
+        let scored = try scorer.records(for: batch, texts: texts, results: results, modelVersion: modelVersion, at: time.now)
+        try await store.writeScores(scored)
+        let elapsed = ContinuousClock.now - started
+        stats.recordBatch(size: batch.count, total: elapsed)
+        logger.debug("scored", metadata: ["items": "\(batch.count)", "ms": "\(Int(elapsed.seconds * 1000))"])
     }
 }

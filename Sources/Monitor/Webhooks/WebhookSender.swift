@@ -1,32 +1,30 @@
+import Config
 import CurlHTTP
 import Foundation
-import GRDB
 import Logging
 import ServiceLifecycle
+import Store
 
 /// Delivers the outbox: signed POSTs over libcurl, retried with backoff until delivered or
 /// given up (`delivery.giveUpAfter`), every attempt recorded. Pending deliveries left by a
 /// stopped or crashed daemon are due at once on start.
 public struct WebhookSender: Service {
     let current: CurrentConfig
-    let database: DatabasePool
+    let store: any DeliveryStore
     let outboxWritten: PipelineSignal
+    let time: any TimeSource
+    let jitter: @Sendable () -> Double
     let logger: Logger
 
-    public init(current: CurrentConfig, database: DatabasePool, outboxWritten: PipelineSignal, logger: Logger) {
+    /// `jitter` returns a number in [0, 1) that spreads each retry by ±20%.
+    public init(current: CurrentConfig, store: any DeliveryStore, outboxWritten: PipelineSignal, time: any TimeSource = SystemTime(),
+                jitter: @escaping @Sendable () -> Double = { .random(in: 0..<1) }, logger: Logger) {
         self.current = current
-        self.database = database
+        self.store = store
         self.outboxWritten = outboxWritten
+        self.time = time
+        self.jitter = jitter
         self.logger = logger
-    }
-
-    struct Due: Sendable {
-        let id: Int64
-        let messageID: String
-        let webhookID: String
-        let payload: String
-        let attempts: Int
-        let createdAt: Int64
     }
 
     public func run() async throws {
@@ -45,30 +43,21 @@ public struct WebhookSender: Service {
     }
 
     /// Sends what is due (up to 32 at once); returns how many were attempted.
-    func sendDue(client: CurlMultiClient) async throws -> Int {
+    public func sendDue(client: CurlMultiClient) async throws -> Int {
         let config = current.config
-        let now = Date()
-        let disabled = try await database.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT id FROM webhook_endpoints WHERE disabled_at IS NOT NULL"))
-        }
+        let now = time.now
+        let disabled = try await store.disabledEndpoints()
         let endpoints = Dictionary(config.webhooks.map { ($0.id, $0) }) { a, _ in a }
-        let due = try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, message_id, webhook_id, payload, attempts, created_at FROM webhook_deliveries
-                WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 32
-                """, arguments: [now.millis])
-                .map { Due(id: $0["id"], messageID: $0["message_id"], webhookID: $0["webhook_id"], payload: $0["payload"],
-                           attempts: $0["attempts"], createdAt: $0["created_at"]) }
-        }
-        var sendable: [(Due, WebhookConfig)] = []
+        let due = try await store.dueDeliveries(at: now, limit: 32)
+        var sendable: [(DeliveryRecord, WebhookConfig)] = []
         for delivery in due {
             if disabled.contains(delivery.webhookID) {
-                try await finish(delivery, status: "disabled", error: "endpoint disabled after 410 Gone")
+                try await store.recordDelivery(delivery, outcome: .endpointDisabled, attempt: nil, at: now)
             } else if let endpoint = endpoints[delivery.webhookID] {
                 sendable.append((delivery, endpoint))
             } else {
                 // The webhook was removed from the configuration: keep the message, retry later.
-                try await reschedule(delivery, after: .seconds(60), error: "webhook \(delivery.webhookID) is not configured", status: nil, latency: nil)
+                try await store.recordDelivery(delivery, outcome: .retry(nextAttemptAt: now.addingTimeInterval(60)), attempt: nil, at: now)
             }
         }
         await withTaskGroup(of: Void.self) { group in
@@ -79,8 +68,8 @@ public struct WebhookSender: Service {
         return due.count
     }
 
-    func send(_ delivery: Due, to endpoint: WebhookConfig, client: CurlMultiClient, settings: DeliverySettings, userAgent: String) async {
-        let timestamp = Int64(Date().timeIntervalSince1970)
+    func send(_ delivery: DeliveryRecord, to endpoint: WebhookConfig, client: CurlMultiClient, settings: DeliverySettings, userAgent: String) async {
+        let timestamp = Int64(time.now.timeIntervalSince1970)
         let signature = WebhookSignature.sign(id: delivery.messageID, timestamp: timestamp, body: delivery.payload, secrets: endpoint.secrets)
         let request = HTTPRequest(
             url: endpoint.url, method: "POST",
@@ -97,20 +86,24 @@ public struct WebhookSender: Service {
             case .failure(.cancelled):
                 return  // shutting down: still pending, sent on the next start
             case let .failure(error):
-                try await retry(delivery, settings: settings, retryAfter: nil, status: nil, latency: latency, error: error.description,
-                                endpoint: endpoint.id)
+                try await retry(delivery, settings: settings, retryAfter: nil,
+                                attempt: DeliveryAttempt(httpStatus: nil, latency: latency, error: error.description), endpoint: endpoint.id)
             case let .success(response) where (200..<300).contains(response.status):
-                try await finish(delivery, status: "delivered", httpStatus: response.status, latency: latency)
+                try await store.recordDelivery(delivery, outcome: .delivered,
+                                               attempt: DeliveryAttempt(httpStatus: response.status, latency: latency, error: nil), at: time.now)
                 logger.info("webhook delivered", metadata: ["webhook": "\(endpoint.id)", "message": "\(delivery.messageID)",
                                                             "attempt": "\(delivery.attempts + 1)"])
             case let .success(response) where response.status == 410:
-                try await disable(endpoint: endpoint.id, delivery: delivery, latency: latency)
+                try await store.recordDelivery(delivery, outcome: .endpointGone,
+                                               attempt: DeliveryAttempt(httpStatus: 410, latency: latency, error: "410 Gone: endpoint disabled"),
+                                               at: time.now)
                 logger.critical("webhook endpoint answered 410 Gone: disabled; its messages are kept but not sent until `monitorctl deliveries retry`",
                                 metadata: ["webhook": "\(endpoint.id)", "url": "\(endpoint.url)"])
             case let .success(response):
-                let retryAfter = FeedSchedule.retryAfter(response.header("retry-after"))
-                try await retry(delivery, settings: settings, retryAfter: retryAfter, status: response.status, latency: latency,
-                                error: "HTTP \(response.status)", endpoint: endpoint.id)
+                let retryAfter = FeedSchedule.retryAfter(response.header("retry-after"), now: time.now)
+                try await retry(delivery, settings: settings, retryAfter: retryAfter,
+                                attempt: DeliveryAttempt(httpStatus: response.status, latency: latency, error: "HTTP \(response.status)"),
+                                endpoint: endpoint.id)
             }
         } catch {
             // The database refused the outcome: the delivery stays pending and is sent again (receivers dedupe by webhook-id).
@@ -123,57 +116,23 @@ public struct WebhookSender: Service {
         schedule[min(max(n - 1, 0), schedule.count - 1)] * (0.8 + 0.4 * random)
     }
 
-    func retry(_ delivery: Due, settings: DeliverySettings, retryAfter: Duration?, status: Int?, latency: Duration, error: String,
+    /// Schedules the next attempt, or gives up when it would fall after `delivery.giveUpAfter`.
+    func retry(_ delivery: DeliveryRecord, settings: DeliverySettings, retryAfter: Duration?, attempt: DeliveryAttempt,
                endpoint: String) async throws {
-        var delay = Self.backoff(afterAttempts: delivery.attempts + 1, schedule: settings.retrySchedule)
+        let now = time.now
+        var delay = Self.backoff(afterAttempts: delivery.attempts + 1, schedule: settings.retrySchedule, random: jitter())
         if let retryAfter { delay = max(delay, min(retryAfter, .seconds(86_400))) }
-        let age = Date().timeIntervalSince(Date(millis: delivery.createdAt)) + delay.seconds
+        let age = now.timeIntervalSince(delivery.createdAt) + delay.seconds
+        let error = attempt.error ?? ""
         if age > settings.giveUpAfter.seconds {
-            try await finish(delivery, status: "failed", httpStatus: status, latency: latency, error: error)
+            try await store.recordDelivery(delivery, outcome: .failed, attempt: attempt, at: now)
             logger.error("webhook delivery given up", metadata: ["webhook": "\(endpoint)", "message": "\(delivery.messageID)",
                                                                  "attempts": "\(delivery.attempts + 1)", "error": "\(error)"])
         } else {
-            try await reschedule(delivery, after: delay, error: error, status: status, latency: latency)
+            try await store.recordDelivery(delivery, outcome: .retry(nextAttemptAt: now.addingTimeInterval(delay.seconds)), attempt: attempt,
+                                           at: now)
             logger.warning("webhook delivery failed; will retry", metadata: ["webhook": "\(endpoint)", "message": "\(delivery.messageID)",
                                                                              "error": "\(error)", "retry_in": "\(DurationText.format(delay))"])
         }
-    }
-
-    func reschedule(_ delivery: Due, after delay: Duration, error: String, status: Int?, latency: Duration?) async throws {
-        let now = Date()
-        try await database.write { db in
-            try db.execute(sql: "UPDATE webhook_deliveries SET attempts = attempts + ?, next_attempt_at = ?, last_attempt_at = ? WHERE id = ?",
-                           arguments: [latency == nil ? 0 : 1, now.addingTimeInterval(delay.seconds).millis, now.millis, delivery.id])
-            if let latency { try Self.recordAttempt(delivery.id, status: status, latency: latency, error: error, now: now, db: db) }
-        }
-    }
-
-    func finish(_ delivery: Due, status: String, httpStatus: Int? = nil, latency: Duration? = nil, error: String? = nil) async throws {
-        let now = Date()
-        try await database.write { db in
-            try db.execute(sql: """
-                UPDATE webhook_deliveries SET status = ?, attempts = attempts + ?, last_attempt_at = ?,
-                    delivered_at = CASE WHEN ? = 'delivered' THEN ? END WHERE id = ?
-                """, arguments: [status, latency == nil ? 0 : 1, now.millis, status, now.millis, delivery.id])
-            if let latency { try Self.recordAttempt(delivery.id, status: httpStatus, latency: latency, error: error, now: now, db: db) }
-        }
-    }
-
-    func disable(endpoint: String, delivery: Due, latency: Duration) async throws {
-        let now = Date()
-        try await database.write { db in
-            try db.execute(sql: """
-                INSERT INTO webhook_endpoints (id, disabled_at, reason) VALUES (?, ?, '410 Gone')
-                ON CONFLICT(id) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason
-                """, arguments: [endpoint, now.millis])
-            try db.execute(sql: "UPDATE webhook_deliveries SET status = 'disabled', attempts = attempts + 1, last_attempt_at = ? WHERE id = ?",
-                           arguments: [now.millis, delivery.id])
-            try Self.recordAttempt(delivery.id, status: 410, latency: latency, error: "410 Gone: endpoint disabled", now: now, db: db)
-        }
-    }
-
-    static func recordAttempt(_ id: Int64, status: Int?, latency: Duration, error: String?, now: Date, db: Database) throws {
-        try db.execute(sql: "INSERT INTO delivery_attempts (delivery_id, attempted_at, http_status, latency_ms, error) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, now.millis, status, Int64(latency.seconds * 1000), error])
     }
 }

@@ -29,15 +29,16 @@ public enum MonitorDatabase {
         return pool
     }
 
-    /// Opens an existing database read-only and checks its schema is the one this binary expects.
-    public static func openForReading(path: String, migrator: Migrator? = nil) throws -> DatabasePool {
+    /// Opens an existing database (read-only, or for writing without creating anything) and checks
+    /// its schema is the one this binary expects.
+    public static func openExisting(path: String, readOnly: Bool, migrator: Migrator? = nil) throws -> DatabasePool {
         let migrator = try migrator ?? Migrator()
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError.cannotOpen(path: path, message: "no such file (has monitord run with this configuration?)")
         }
         let pool: DatabasePool
         do {
-            pool = try DatabasePool(path: path, configuration: configuration(readOnly: true))
+            pool = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, message: error.message ?? error.description)
         }

@@ -1,5 +1,7 @@
+import Alerts
+import Config
 import Foundation
-import GRDB
+import Store
 
 /// "What is risky right now and why": per entity over a time range. The same numbers feed
 /// `monitorctl query` (table, JSON, CSV) and the HTTP API's `/v1/risk`.
@@ -53,48 +55,44 @@ public struct RiskReport: Sendable {
     public var modelVersion: String?
     public var entities: [Entity]
 
-    /// Builds the report from the database (read-only), from the scores of `modelVersion`
+    /// Builds the report from the store (read-only), from the scores of `modelVersion`
     /// (monitord's model; nil: the version that scored most recently).
-    public static func build(_ query: Query, config: MonitorConfig, modelVersion: String? = nil, db: Database) throws -> RiskReport {
-        let version = try modelVersion ?? String.fetchOne(db, sql: "SELECT model_version FROM scores ORDER BY scored_at DESC LIMIT 1")
-        guard let version else { return RiskReport(query: query, modelVersion: nil, entities: []) }
-        let since = query.since.millis, until = query.until.millis
+    public static func build(_ query: Query, config: MonitorConfig, modelVersion: String? = nil,
+                             store: any ReportStore & AlertStore) async throws -> RiskReport {
+        let latest = modelVersion == nil ? try await store.latestModelVersion() : nil
+        guard let version = modelVersion ?? latest else { return RiskReport(query: query, modelVersion: nil, entities: []) }
         var symbols = query.entities.map { $0.uppercased() }
         if symbols.isEmpty {
-            symbols = try String.fetchAll(db, sql: """
-                SELECT DISTINCT m.symbol FROM mentions m JOIN items i ON i.id = m.item_id
-                WHERE i.published_at > ? AND i.published_at <= ?
-                """, arguments: [since, until])
+            symbols = try await store.mentionedSymbols(from: query.since, to: query.until)
             symbols = Array(Set(symbols + config.watchlist.map(\.symbol))).sorted()
         }
         let names = Dictionary(config.watchlist.map { ($0.symbol, $0.names.first) }) { a, _ in a }
-        let firing = try Row.fetchAll(db, sql: "SELECT entity, rule_id FROM alerts WHERE kind = 'threshold' AND state = 'firing'")
+        let firing = try await store.firingAlerts().map(\.alert).filter { $0.kind == .threshold }
         let steps = 24
+        let since = query.since.millis, until = query.until.millis
         let stepMs = max(1, (until - since) / Int64(steps))
+        let metricsStart = EntityMetrics.observationStart(window: query.window, now: query.until)
         var entities: [Entity] = []
         for symbol in symbols {
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic
-                FROM mentions m JOIN items i ON i.id = m.item_id JOIN scores s ON s.item_id = i.id AND s.model_version = ?
-                WHERE m.symbol = ? AND i.published_at > ? AND i.published_at <= ?
-                ORDER BY i.published_at
-                """, arguments: [version, symbol, since, until])
+            let observations = try await store.observations(symbol: symbol, from: min(query.since, metricsStart), to: query.until,
+                                                            modelVersion: version)
+            let rows = observations.filter { $0.publishedAt.millis > since }
             var sums = [Double](repeating: 0, count: steps), counts = [Int](repeating: 0, count: steps)
             var sentiment = 0.0, negatives = 0
             var headlines: [Headline] = []
             for row in rows {
-                let at: Int64 = row["published_at"], risk: Double = row["risk"]
+                let at = row.publishedAt.millis
                 let step = min(steps - 1, Int((at - since - 1) / stepMs))
-                sums[step] += risk
+                sums[step] += row.risk
                 counts[step] += 1
-                sentiment += row["sentiment"] as Double
-                if (row["label"] as String) == "negative" {
+                sentiment += row.sentiment
+                if row.isNegative {
                     negatives += 1
-                    headlines.append(Headline(itemID: row["id"], title: row["title"], link: row["link"], source: row["feed_id"],
-                                              published: Date(millis: at), sentiment: row["sentiment"], risk: risk, topic: row["topic"]))
+                    headlines.append(Headline(itemID: row.itemID, title: row.title, link: row.link, source: row.feedID,
+                                              published: row.publishedAt, sentiment: row.sentiment, risk: row.risk, topic: row.topic))
                 }
             }
-            let metrics = try EntityMetrics.compute(symbol: symbol, window: query.window, modelVersion: version, now: query.until, db: db)
+            let metrics = EntityMetrics.compute(symbol: symbol, window: query.window, observations: observations, now: query.until)
             headlines.sort { ($0.risk, $0.published) > ($1.risk, $1.published) }
             let onWatchlist = config.watchlist.contains { $0.symbol == symbol }
             guard !rows.isEmpty || onWatchlist || query.entities.map({ $0.uppercased() }).contains(symbol) else { continue }
@@ -104,7 +102,7 @@ public struct RiskReport: Sendable {
                 negativeShare: rows.isEmpty ? 0 : Double(negatives) / Double(rows.count),
                 riskIndex: metrics.risk, burst: metrics.burst,
                 trend: zip(sums, counts).map { $1 == 0 ? nil : $0 / Double($1) },
-                firingAlerts: firing.filter { ($0["entity"] as String) == symbol }.map { $0["rule_id"] },
+                firingAlerts: firing.filter { $0.entity == symbol }.map(\.ruleID),
                 topNegative: Array(headlines.prefix(query.headlines))))
         }
         entities.sort { a, b in

@@ -1,6 +1,7 @@
 import Feeds
 import Foundation
 import Logging
+import Store
 
 /// The validated configuration of monitord and monitorctl (see README, "Configuration").
 /// Paths are absolute, resolved against the configuration file's folder.
@@ -17,6 +18,7 @@ public struct MonitorConfig: Sendable, Equatable {
     public var risk: RiskSettings
     public var delivery: DeliverySettings
     public var api: APISettings
+    public var retention: RetentionSettings
     public var feeds: [FeedConfig]
     public var watchlist: [WatchlistEntry]
     public var rules: [AlertRule]
@@ -108,24 +110,55 @@ public struct AlertRule: Sendable, Equatable {
     public var metric: RuleMetric
     /// The sliding window the metric is computed over.
     public var window: Duration
-    /// Fires when the metric is above this value.
-    public var above: Double?
-    /// Fires when the metric is below this value.
-    public var below: Double?
+    /// When the rule fires and when a firing alert resolves.
+    public var threshold: Threshold
     /// The window must hold at least this many items.
     public var minItems: Int
     /// The repeat interval for a still-firing alert.
     public var cooldown: Duration
     /// How long the condition must hold before a pending alert fires (0: at once).
     public var forDuration: Duration
-    /// Hysteresis: a firing `above` alert resolves only when the metric drops below this
-    /// (a `below` alert when it rises above it). Default: the threshold itself.
-    public var resolveAt: Double?
     /// Symbols the rule applies to; empty: every watchlist entity.
     public var entities: [String]
-    public var severity: String
+    public var severity: Severity
     /// Webhook ids that receive this rule's alerts; empty: all.
     public var webhooks: [String]
+}
+
+/// A rule's threshold with its hysteresis. A firing `above` alert resolves only when the metric
+/// drops below `resolveBelow` (a `below` alert when it rises above `resolveAbove`); without one,
+/// the threshold itself.
+public enum Threshold: Sendable, Equatable {
+    case above(Double, resolveBelow: Double?)
+    case below(Double, resolveAbove: Double?)
+
+    /// True when `value` crosses the threshold (strictly).
+    public func isBreached(by value: Double) -> Bool {
+        switch self {
+        case let .above(limit, _): value > limit
+        case let .below(limit, _): value < limit
+        }
+    }
+
+    /// True while a firing alert's `value` has not come back past the resolve level.
+    public func staysFiring(at value: Double) -> Bool {
+        switch self {
+        case let .above(limit, resolve): value >= (resolve ?? limit)
+        case let .below(limit, resolve): value <= (resolve ?? limit)
+        }
+    }
+}
+
+/// How long data is kept (`retention`); everything is kept by default.
+public struct RetentionSettings: Sendable, Equatable {
+    public var policy: RetentionPolicy
+    /// How often monitord looks for expired rows.
+    public var interval: Duration
+
+    public init(policy: RetentionPolicy = RetentionPolicy(), interval: Duration = .seconds(3600)) {
+        self.policy = policy
+        self.interval = interval
+    }
 }
 
 /// How an item's risk is computed (README, "Risk").
@@ -160,6 +193,7 @@ public struct WebhookConfig: Sendable, Equatable {
     public var id: String
     public var url: URL
     /// Signing secrets (`whsec_…`), the first signs; more than one during rotation.
+    /// Empty when the configuration was loaded with `SecretHandling.skip` (read-only commands).
     public var secrets: [WebhookSecret]
     /// Where the secrets came from, for messages (`env FINSENT_WEBHOOK_SECRET`).
     public var secretSource: String
@@ -172,4 +206,14 @@ public struct WebhookSecret: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "whsec_(redacted)" }
 
     public init(key: [UInt8]) { self.key = key }
+}
+
+/// Whether loading a configuration resolves its secrets (webhook signing secrets, `${VAR}` in feed
+/// headers). Only monitord needs them; read-only commands load with `.skip`, so they work with a
+/// production configuration whose secrets live only in the daemon's environment.
+public enum SecretHandling: Sendable {
+    /// Read every secret; a missing variable or file is an error.
+    case resolve
+    /// Leave secrets unread: webhooks have no secrets, feed headers keep their `${VAR}` text.
+    case skip
 }

@@ -1,6 +1,7 @@
 import Feeds
 import Foundation
 import Logging
+import Store
 
 /// Reads and validates `config.json` into a `MonitorConfig`.
 public enum ConfigLoader {
@@ -16,18 +17,20 @@ public enum ConfigLoader {
     }
 
     /// Loads and validates a configuration file. `environment` supplies secrets named by `secretEnv`.
-    public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> MonitorConfig {
+    public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            secrets: SecretHandling = .resolve) throws(ConfigError) -> MonitorConfig {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
             throw ConfigError(file: file, message: "cannot read the file: \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
         }
-        return try parse(Array(data), file: file, environment: environment)
+        return try parse(Array(data), file: file, environment: environment, secrets: secrets)
     }
 
     /// Validates configuration text; relative paths resolve against `file`'s folder.
-    public static func parse(_ bytes: [UInt8], file: String, environment: [String: String]) throws(ConfigError) -> MonitorConfig {
+    public static func parse(_ bytes: [UInt8], file: String, environment: [String: String],
+                             secrets: SecretHandling = .resolve) throws(ConfigError) -> MonitorConfig {
         let document: JSONValue
         do {
             document = try JSONParser.parse(bytes)
@@ -35,7 +38,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, message: error.description)
         }
         let folder = URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent()
-        let builder = ConfigBuilder(folder: folder, environment: environment)
+        let builder = ConfigBuilder(folder: folder, environment: environment, secrets: secrets)
         let config = builder.build(document, file: URL(fileURLWithPath: file).standardizedFileURL.path)
         guard let config, builder.reader.issues.isEmpty else {
             throw ConfigError(file: file, issues: builder.reader.issues)
@@ -49,8 +52,9 @@ private struct ConfigBuilder {
     let reader = ConfigReader()
     let folder: URL
     let environment: [String: String]
+    let secrets: SecretHandling
 
-    static let topKeys = ["database", "model", "engine", "http", "polling", "risk", "delivery", "api", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
+    static let topKeys = ["database", "model", "engine", "http", "polling", "risk", "delivery", "api", "retention", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
 
     func build(_ document: JSONValue, file: String) -> MonitorConfig? {
         guard let top = reader.object(document, at: "", allowed: Self.topKeys) else { return nil }
@@ -62,6 +66,7 @@ private struct ConfigBuilder {
         let risk = risk(top.optional("risk"))
         let delivery = delivery(top.optional("delivery"))
         let api = api(top.optional("api"))
+        let retention = retention(top.optional("retention"))
         let feeds = list(top.optional("feeds"), what: "feed id", element: feed)
         let watchlist = list(top.optional("watchlist"), what: "symbol", element: watch)
         let rules = list(top.optional("rules"), what: "rule id", element: rule)
@@ -87,10 +92,10 @@ private struct ConfigBuilder {
             }
         }
         guard reader.issues.isEmpty else { return nil }
-        guard let database, let model, let engine, let http, let polling, let risk, let delivery, let api, let feeds, let watchlist, let rules, let webhooks,
+        guard let database, let model, let engine, let http, let polling, let risk, let delivery, let api, let retention, let feeds, let watchlist, let rules, let webhooks,
               let shutdownTimeout
         else { return nil }
-        return MonitorConfig(file: file, database: database, model: model, engine: engine, http: http, polling: polling, risk: risk, delivery: delivery, api: api, feeds: feeds,
+        return MonitorConfig(file: file, database: database, model: model, engine: engine, http: http, polling: polling, risk: risk, delivery: delivery, api: api, retention: retention, feeds: feeds,
                              watchlist: watchlist, rules: rules, webhooks: webhooks, logLevel: logLevel,
                              shutdownTimeout: shutdownTimeout)
     }
@@ -224,6 +229,25 @@ private struct ConfigBuilder {
         return valid ? settings : nil
     }
 
+    func retention(_ field: (path: String, value: JSONValue)?) -> RetentionSettings? {
+        var settings = RetentionSettings()
+        guard let field else { return settings }
+        guard let object = reader.object(field.value, at: field.path, allowed: ["items", "alertHistory", "deliveryLog", "interval"]) else {
+            return nil
+        }
+        var valid = true
+        func keep(_ key: String) -> Duration? {
+            guard let (p, v) = object.optional(key) else { return nil }
+            guard let d = reader.duration(v, at: p, minimum: .seconds(3600)) else { valid = false; return nil }
+            return d
+        }
+        settings.policy = RetentionPolicy(items: keep("items"), alertHistory: keep("alertHistory"), deliveryLog: keep("deliveryLog"))
+        if let (p, v) = object.optional("interval") {
+            if let d = reader.duration(v, at: p, minimum: .seconds(1)) { settings.interval = d } else { valid = false }
+        }
+        return valid ? settings : nil
+    }
+
     func api(_ field: (path: String, value: JSONValue)?) -> APISettings? {
         guard let field else { return APISettings(host: "127.0.0.1", port: 8787) }
         guard let object = reader.object(field.value, at: field.path, allowed: ["listen"]) else { return nil }
@@ -279,6 +303,10 @@ private struct ConfigBuilder {
             guard let template = reader.string(raw, at: p, allowEmpty: true) else { valid = false; continue }
             var text = template
             var missing: [String] = []
+            if secrets == .skip {  // the value is only sent by monitord; read-only commands never need it
+                headers.append(FeedHeader(name: name, value: template))
+                continue
+            }
             while let start = text.range(of: "${"), let end = text.range(of: "}", range: start.upperBound..<text.endIndex) {
                 let variable = String(text[start.upperBound..<end.lowerBound])
                 guard let replacement = environment[variable] else { missing.append(variable); text.replaceSubrange(start.lowerBound..<end.upperBound, with: ""); continue }
@@ -375,19 +403,24 @@ private struct ConfigBuilder {
             return values
         }
         let entities = ids("entities", upper: true), webhooks = ids("webhooks", upper: false)
-        var severity: String? = "warning"
+        var severity: Severity? = .warning
         if let (p, v) = object.optional("severity") {
-            severity = reader.string(v, at: p)
-            if let s = severity, !["info", "warning", "critical"].contains(s) {
-                reader.report(p, "expected one of info, warning, critical, got \(v.shortDescription)"); severity = nil
+            severity = reader.string(v, at: p).flatMap(Severity.init(rawValue:))
+            if severity == nil {
+                let names = Severity.allCases.map(\.rawValue).joined(separator: ", ")
+                reader.report(p, "expected one of \(names), got \(v.shortDescription)")
             }
         }
         guard let id, let metric, let window, above != nil || below != nil, !(above != nil && below != nil), let minItems, let cooldown,
               above.map({ $0 != nil }) ?? true, below.map({ $0 != nil }) ?? true, let forDuration, let resolveAt, let entities,
               let webhooks, let severity
         else { return nil }
-        return (id, AlertRule(id: id, metric: metric, window: window, above: above ?? nil, below: below ?? nil,
-                              minItems: minItems, cooldown: cooldown, forDuration: forDuration, resolveAt: resolveAt,
+        let threshold: Threshold
+        if let limit = above ?? nil { threshold = .above(limit, resolveBelow: resolveAt) }
+        else if let limit = below ?? nil { threshold = .below(limit, resolveAbove: resolveAt) }
+        else { return nil }
+        return (id, AlertRule(id: id, metric: metric, window: window, threshold: threshold,
+                              minItems: minItems, cooldown: cooldown, forDuration: forDuration,
                               entities: entities, severity: severity, webhooks: webhooks))
     }
 
@@ -395,7 +428,7 @@ private struct ConfigBuilder {
         guard let object = reader.object(value, at: keyPath, allowed: ["id", "url", "secretEnv", "secretFile"]) else { return nil }
         let id = object.required("id").flatMap { reader.identifier($0.value, at: $0.path) }
         let url = object.required("url").flatMap { reader.url($0.value, at: $0.path, schemes: ["http", "https"]) }
-        var secrets: (values: [WebhookSecret], source: String)?
+        var resolved: (values: [WebhookSecret], source: String)?
         switch (object.optional("secretEnv"), object.optional("secretFile")) {
         case (nil, nil):
             reader.report(keyPath, "needs \"secretEnv\" (an environment variable) or \"secretFile\" (a file path); secrets are never written in the configuration")
@@ -403,23 +436,27 @@ private struct ConfigBuilder {
             reader.report(keyPath, "give either \"secretEnv\" or \"secretFile\", not both")
         case let (.some((p, v)), nil):
             if let name = reader.string(v, at: p) {
-                if let text = environment[name] {
-                    secrets = signingSecrets(text, at: p, source: "environment variable \(name)").map { ($0, "env \(name)") }
+                if secrets == .skip {
+                    resolved = ([], "env \(name) (not read)")
+                } else if let text = environment[name] {
+                    resolved = signingSecrets(text, at: p, source: "environment variable \(name)").map { ($0, "env \(name)") }
                 } else {
                     reader.report(p, "environment variable \(name) is not set")
                 }
             }
         case let (nil, .some((p, v))):
             if let file = path(v, at: p) {
-                if let text = try? String(contentsOfFile: file, encoding: .utf8) {
-                    secrets = signingSecrets(text, at: p, source: "file \(file)").map { ($0, "file \(file)") }
+                if secrets == .skip {
+                    resolved = ([], "file \(file) (not read)")
+                } else if let text = try? String(contentsOfFile: file, encoding: .utf8) {
+                    resolved = signingSecrets(text, at: p, source: "file \(file)").map { ($0, "file \(file)") }
                 } else {
                     reader.report(p, "cannot read secret file \(file)")
                 }
             }
         }
-        guard let id, let url, let secrets else { return nil }
-        return (id, WebhookConfig(id: id, url: url, secrets: secrets.values, secretSource: secrets.source))
+        guard let id, let url, let resolved else { return nil }
+        return (id, WebhookConfig(id: id, url: url, secrets: resolved.values, secretSource: resolved.source))
     }
 
     /// Standard Webhooks secrets: `whsec_` and base64, separated by white space during rotation.

@@ -1,5 +1,6 @@
+import Config
 import Foundation
-import GRDB
+import Store
 
 /// One entity's numbers over a window ending now (README, "Risk").
 public struct EntityMetrics: Sendable, Equatable {
@@ -38,36 +39,43 @@ public struct EntityMetrics: Sendable, Equatable {
          "burst": rounded(burst), "itemRisk": rounded(itemRisk), "negatives": negatives, "window": DurationText.format(window)]
     }
 
-    func rounded(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+    public func rounded(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
 
-    /// Computes the metrics of `symbol` for items scored by `modelVersion`.
-    public static func compute(symbol: String, window: Duration, modelVersion: String, now: Date, db: Database) throws -> EntityMetrics {
-        let windowMs = Int64(window.seconds * 1000)
+    /// How many earlier windows the burst baseline spans: the trailing day, at least 24 windows.
+    public static func baselineWindows(_ window: Duration) -> Int {
+        max(24, Int(86_400_000 / max(window.millis, 1)))
+    }
+
+    /// Where the observations `compute` needs begin: the start of the baseline before the window ending at `now`.
+    public static func observationStart(window: Duration, now: Date) -> Date {
+        let windowMs = window.millis
+        return Date(millis: now.millis - windowMs - windowMs * Int64(baselineWindows(window)))
+    }
+
+    /// Computes the metrics of `symbol` over the window ending at `now` from the items that mention it,
+    /// published in (`observationStart`, `now`] (others are ignored).
+    public static func compute(symbol: String, window: Duration, observations: [EntityObservation], now: Date) -> EntityMetrics {
+        let windowMs = window.millis
         let end = now.millis
         let start = end - windowMs
-        let baselineWindows = max(24, Int((86_400_000 / max(windowMs, 1))))
+        let baselineWindows = baselineWindows(window)
         let baselineStart = start - windowMs * Int64(baselineWindows)
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT i.published_at AS at, s.sentiment AS sentiment, s.risk AS risk, s.label AS label
-            FROM mentions m JOIN items i ON i.id = m.item_id JOIN scores s ON s.item_id = i.id AND s.model_version = ?
-            WHERE m.symbol = ? AND i.published_at > ? AND i.published_at <= ?
-            """, arguments: [modelVersion, symbol, baselineStart, end])
         var metrics = EntityMetrics(symbol: symbol, window: window, volume: 0, sentiment: 0, risk: 0, negativeShare: 0, burst: 0,
                                     itemRisk: 0, negatives: 0)
         var buckets = [Int](repeating: 0, count: baselineWindows)
         var sentimentSum = 0.0, riskWeighted = 0.0, weights = 0.0
         let halfLife = Double(windowMs) / 2
-        for row in rows {
-            let at: Int64 = row["at"]
-            let negative = (row["label"] as String) == "negative"
+        for observation in observations {
+            let at = observation.publishedAt.millis
+            guard at > baselineStart, at <= end else { continue }
+            let negative = observation.isNegative
             if at > start {
-                let sentiment: Double = row["sentiment"], risk: Double = row["risk"]
                 metrics.volume += 1
-                sentimentSum += sentiment
+                sentimentSum += observation.sentiment
                 let w = exp(-log(2) * Double(end - at) / halfLife)
-                riskWeighted += w * risk
+                riskWeighted += w * observation.risk
                 weights += w
-                metrics.itemRisk = max(metrics.itemRisk, risk)
+                metrics.itemRisk = max(metrics.itemRisk, observation.risk)
                 if negative { metrics.negatives += 1 }
             } else if negative {
                 let index = Int((start - at) / windowMs)
@@ -84,4 +92,9 @@ public struct EntityMetrics: Sendable, Equatable {
         metrics.burst = (Double(metrics.negatives) - mean) / max(variance.squareRoot(), 1)
         return metrics
     }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var millis: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -1,0 +1,78 @@
+import Config
+import Foundation
+import Store
+
+/// The `data` object of webhook messages and alert events (README, "Webhooks"), schema version 1.
+public enum AlertPayload {
+    /// A threshold alert's data: rule, entity, value, thresholds, metrics and evidence.
+    public static func threshold(_ transition: AlertStateMachine.Transition, rule: AlertRule, metrics: EntityMetrics,
+                                 evidence: [EntityObservation], modelVersion: String, config: MonitorConfig) -> [String: Any] {
+        let alert = transition.alert
+        var thresholds: [String: Any] = ["minItems": rule.minItems]
+        switch rule.threshold {
+        case let .above(limit, resolve):
+            thresholds["above"] = limit
+            if let resolve { thresholds["resolveBelow"] = resolve }
+        case let .below(limit, resolve):
+            thresholds["below"] = limit
+            if let resolve { thresholds["resolveAbove"] = resolve }
+        }
+        let name = config.watchlist.first { $0.symbol == alert.entity }?.names.first
+        return [
+            "schemaVersion": 1, "kind": AlertKind.threshold.rawValue, "fingerprint": alert.fingerprint,
+            "status": alert.state.rawValue, "severity": rule.severity.rawValue,
+            "rule": ["id": rule.id, "metric": rule.metric.rawValue, "window": DurationText.format(rule.window),
+                     "for": DurationText.format(rule.forDuration), "cooldown": DurationText.format(rule.cooldown)],
+            "entity": ["symbol": alert.entity, "name": name.map { $0 as Any } ?? NSNull()] as [String: Any],
+            "value": metrics.rounded(metrics.value(of: rule.metric)), "thresholds": thresholds, "metrics": metrics.dictionary,
+            "startsAt": JSONText.timestamp(alert.startedAt),
+            "endsAt": alert.state == .resolved ? alert.resolvedAt.map { JSONText.timestamp($0) as Any } ?? NSNull() : NSNull(),
+            "modelVersion": modelVersion, "evidence": evidence.map(Self.evidence),
+        ]
+    }
+
+    /// A source-health alert's data: the feed and its last error.
+    public static func source(_ transition: AlertStateMachine.Transition, details: [String: Any]) -> [String: Any] {
+        let alert = transition.alert
+        return [
+            "schemaVersion": 1, "kind": AlertKind.source.rawValue, "fingerprint": alert.fingerprint, "status": alert.state.rawValue,
+            "severity": (alert.severity ?? .warning).rawValue, "rule": ["id": alert.ruleID], "source": details,
+            "startsAt": JSONText.timestamp(alert.startedAt),
+            "endsAt": alert.state == .resolved ? JSONText.timestamp(alert.resolvedAt ?? alert.updatedAt) as Any : NSNull(),
+        ]
+    }
+
+    /// One evidence item: what drove the numbers.
+    static func evidence(_ item: EntityObservation) -> [String: Any] {
+        func r(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+        return [
+            "itemId": item.itemID, "title": item.title, "link": item.link ?? NSNull(), "source": item.feedID,
+            "published": JSONText.timestamp(item.publishedAt), "sentiment": r(item.sentiment), "risk": r(item.risk),
+            "label": item.label, "topic": item.topic ?? NSNull(), "words": Self.words(item.explanation),
+        ]
+    }
+
+    /// The words of a stored explanation (JSON [{"word": …, "weight": …}]).
+    public static func words(_ explanation: String?) -> [String] {
+        guard let explanation, let list = try? JSONSerialization.jsonObject(with: Data(explanation.utf8)) as? [[String: Any]] else { return [] }
+        return list.compactMap { $0["word"] as? String }
+    }
+
+    /// The riskiest items of the window ending at `now` (riskiest first, then newest).
+    public static func topEvidence(_ observations: [EntityObservation], window: Duration, now: Date, limit: Int = 5) -> [EntityObservation] {
+        let start = now.addingTimeInterval(-window.seconds)
+        return Array(observations.filter { $0.publishedAt > start && $0.publishedAt <= now }
+            .sorted { ($0.risk, $0.publishedAt) > ($1.risk, $1.publishedAt) }.prefix(limit))
+    }
+}
+
+/// Webhook messages for an alert change: one per target webhook, each the exact JSON body that is signed.
+public enum OutboxMessages {
+    public static func make(_ type: WebhookEventType, data: [String: Any], webhooks: [String], now: Date) throws -> [NewDelivery] {
+        try webhooks.map { webhook in
+            let body: [String: Any] = ["data": data, "type": type.rawValue, "timestamp": JSONText.timestamp(now)]
+            return NewDelivery(messageID: "msg_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
+                               webhookID: webhook, eventType: type, payload: try JSONText.encode(body), createdAt: now)
+        }
+    }
+}

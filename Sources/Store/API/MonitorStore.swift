@@ -1,0 +1,100 @@
+import Foundation
+
+// The data API the daemon and monitorctl use. Every operation is named for what it does and
+// runs in the transaction it needs; nothing above `Store` writes SQL. The protocols are small so
+// that a second backend (PostgreSQL) can implement them; `SQLiteStore` is the one today.
+// All operations are async: SQLite work runs on GRDB's own threads, never on the cooperative pool.
+
+/// Feeds and their items.
+public protocol FeedStateStore: Sendable {
+    /// Creates rows for new feeds and resets the URL (and validators) of feeds whose configured URL
+    /// changed; returns every configured feed's state. Feeds no longer configured keep their rows.
+    func syncFeeds(_ feeds: [FeedSpec], at now: Date) async throws -> [String: FeedRecord]
+    /// Stores a poll's new items (each once: by canonical id, or by content when long enough) and the
+    /// feed's new state, with the source-health alert change if there is one, in one transaction.
+    func recordPoll(_ update: FeedPollUpdate, items: [NewItem], sourceAlert: AlertWrite?) async throws -> IngestCounts
+    /// Every feed row, by id.
+    func feeds() async throws -> [FeedRecord]
+}
+
+/// The scoring queue and the scores.
+public protocol ScoringStore: Sendable {
+    /// The id just before the oldest item `modelVersion` has not scored (the newest id when all are scored).
+    func scoringCursor(modelVersion: String) async throws -> Int64
+    /// Claims the next unscored batch: items after `cursor` without a score from `modelVersion`, in id order.
+    func unscoredItems(after cursor: Int64, modelVersion: String, limit: Int, publishedSince: Date?) async throws -> [UnscoredItem]
+    /// Items stored after `id` (the scoring backlog).
+    func countItems(after id: Int64) async throws -> Int
+    /// Items without a score from `modelVersion`.
+    func countUnscored(modelVersion: String, publishedSince: Date?) async throws -> Int
+    /// Writes a batch's scores, entities and mentions in one transaction (a score already there is kept).
+    func writeScores(_ batch: [ScoredItem]) async throws
+    /// One item, by id.
+    func item(id: Int64) async throws -> ItemRecord?
+}
+
+/// Alerts, their history and silences.
+public protocol AlertStore: Sendable {
+    /// The current row of each fingerprint that has one.
+    func alerts(fingerprints: [String]) async throws -> [String: AlertRecord]
+    /// Silences in force at `now`, soonest to end first.
+    func activeSilences(at now: Date) async throws -> [SilenceRecord]
+    /// Items mentioning `symbol`, published in (`from`, `to`], with their score from `modelVersion`, oldest first.
+    func observations(symbol: String, from: Date, to: Date, modelVersion: String) async throws -> [EntityObservation]
+    /// Advances alerts and enqueues their notifications: every write in one transaction.
+    func applyAlertWrites(_ writes: [AlertWrite]) async throws
+    /// Alerts not resolved, or resolved after `resolvedAfter`, with their latest event's details:
+    /// firing first, then pending, then resolved, newest change first.
+    func alerts(activeOrResolvedAfter resolvedAfter: Date, limit: Int) async throws -> [AlertWithDetails]
+    /// Firing alerts with their latest details, newest change first.
+    func firingAlerts() async throws -> [AlertWithDetails]
+    /// Adds a silence; returns its id.
+    func addSilence(matcher: String, comment: String, at now: Date, until: Date) async throws -> Int64
+    /// Removes a silence; false when there is none with that id.
+    func removeSilence(id: Int64) async throws -> Bool
+}
+
+/// The webhook outbox.
+public protocol DeliveryStore: Sendable {
+    /// Endpoints a 410 Gone switched off.
+    func disabledEndpoints() async throws -> Set<String>
+    /// Claims due deliveries: pending, due at `now`, oldest first.
+    func dueDeliveries(at now: Date, limit: Int) async throws -> [DeliveryRecord]
+    /// Records what became of a delivery (and the attempt, when a request was made), in one transaction.
+    func recordDelivery(_ delivery: DeliveryRecord, outcome: DeliveryOutcome, attempt: DeliveryAttempt?, at now: Date) async throws
+    /// Deliveries newest first, with their latest attempt.
+    func deliveries(failedOnly: Bool, limit: Int) async throws -> [DeliveryWithLastAttempt]
+    /// Makes a delivery due now (same message id) and re-enables its endpoint; returns its webhook id, nil when unknown.
+    func retryDelivery(id: Int64, at now: Date) async throws -> String?
+}
+
+/// Read-only numbers for reports, stats and metrics.
+public protocol ReportStore: Sendable {
+    /// The model version that scored most recently.
+    func latestModelVersion() async throws -> String?
+    /// Symbols mentioned by items published in (`from`, `to`].
+    func mentionedSymbols(from: Date, to: Date) async throws -> [String]
+    /// Stats of the last 24 hours for `modelVersion` (nil: the latest).
+    func pipelineCounts(at now: Date, modelVersion: String?) async throws -> PipelineCounts
+    /// Alerts by state, deliveries by status, items per feed, size.
+    func gauges() async throws -> StoreGauges
+}
+
+/// Health, schema and retention.
+public protocol MaintenanceStore: Sendable {
+    /// True when the database answers.
+    func ping() async -> Bool
+    /// Location, size, applied migrations and row counts.
+    func info() async throws -> StoreInfo
+    /// What `policy` would remove at `now`.
+    func retentionPreview(_ policy: RetentionPolicy, at now: Date) async throws -> RetentionCounts
+    /// Removes at most `limit` expired rows of each kind in one short transaction; call again while it removes something.
+    func deleteExpired(_ policy: RetentionPolicy, at now: Date, limit: Int) async throws -> RetentionCounts
+    /// Records a finished retention pass.
+    func recordRetentionRun(_ run: RetentionRun) async throws
+    /// The last finished retention pass.
+    func lastRetentionRun() async throws -> RetentionRun?
+}
+
+/// Everything the daemon and monitorctl need from a database.
+public typealias MonitorStore = FeedStateStore & ScoringStore & AlertStore & DeliveryStore & ReportStore & MaintenanceStore

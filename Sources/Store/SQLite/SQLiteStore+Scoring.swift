@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore: ScoringStore {
+    public func scoringCursor(modelVersion: String) async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT coalesce(min(i.id) - 1, (SELECT coalesce(max(id), 0) FROM items)) FROM items i
+                WHERE NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
+                """, arguments: [modelVersion]) ?? 0
+        }
+    }
+
+    public func unscoredItems(after cursor: Int64, modelVersion: String, limit: Int, publishedSince: Date?) async throws -> [UnscoredItem] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT i.id, i.feed_id, i.title, i.summary FROM items i
+                WHERE i.id > ? AND i.published_at >= ? AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
+                ORDER BY i.id LIMIT ?
+                """, arguments: [cursor, publishedSince?.millis ?? 0, modelVersion, limit])
+                .map { UnscoredItem(id: $0["id"], feedID: $0["feed_id"], title: $0["title"], summary: $0["summary"]) }
+        }
+    }
+
+    public func countItems(after id: Int64) async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM items WHERE id > ?", arguments: [id]) ?? 0 }
+    }
+
+    public func countUnscored(modelVersion: String, publishedSince: Date?) async throws -> Int {
+        try await pool.read { db in try Self.countUnscored(modelVersion: modelVersion, publishedSince: publishedSince, db: db) }
+    }
+
+    static func countUnscored(modelVersion: String, publishedSince: Date?, db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM items i WHERE i.published_at >= ?
+            AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
+            """, arguments: [publishedSince?.millis ?? 0, modelVersion]) ?? 0
+    }
+
+    public func writeScores(_ batch: [ScoredItem]) async throws {
+        try await pool.write { db in
+            for item in batch {
+                let s = item.score
+                try db.execute(sql: """
+                    INSERT INTO scores (item_id, model_version, heads, sentiment, risk, label, topic, explanation, scored_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """, arguments: [s.itemID, s.modelVersion, s.heads, s.sentiment, s.risk, s.label, s.topic, s.explanation, s.scoredAt.millis])
+                for entity in item.entities {
+                    try db.execute(sql: """
+                        INSERT INTO entities (symbol, name, on_watchlist, first_seen_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(symbol) DO UPDATE SET on_watchlist = excluded.on_watchlist, name = coalesce(excluded.name, entities.name)
+                        """, arguments: [entity.symbol, entity.name, entity.onWatchlist ? 1 : 0, entity.firstSeenAt.millis])
+                }
+                for mention in item.mentions {
+                    try db.execute(sql: "INSERT OR IGNORE INTO mentions (item_id, symbol, kind, matched) VALUES (?, ?, ?, ?)",
+                                   arguments: [mention.itemID, mention.symbol, mention.kind, mention.matched])
+                }
+            }
+        }
+    }
+
+    public func item(id: Int64) async throws -> ItemRecord? {
+        try await pool.read { db in try ItemRecord.fetchOne(db, key: id) }
+    }
+}

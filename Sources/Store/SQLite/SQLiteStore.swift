@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+
+/// The SQLite backend: one database file in WAL mode (readers never block the writer),
+/// foreign keys on, a busy timeout. Reads and writes run on GRDB's connection threads through
+/// its async API, so no caller blocks the cooperative pool.
+public final class SQLiteStore: Sendable {
+    /// How a store opens its file.
+    public enum OpenMode: Sendable {
+        /// monitord: create the file (and its folder) if needed and apply the migrations.
+        case createAndMigrate
+        /// monitorctl's writing commands: an existing, up-to-date database only.
+        case existing
+        /// monitorctl's reading commands: an existing, up-to-date database, read-only.
+        case readOnly
+    }
+
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens the database at `path`. Errors name the path and say what to do.
+    public init(path: String, mode: OpenMode, migrator: Migrator? = nil) throws {
+        self.path = path
+        switch mode {
+        case .createAndMigrate: pool = try MonitorDatabase.openForWriting(path: path, migrator: migrator)
+        case .existing: pool = try MonitorDatabase.openExisting(path: path, readOnly: false, migrator: migrator)
+        case .readOnly: pool = try MonitorDatabase.openExisting(path: path, readOnly: true, migrator: migrator)
+        }
+    }
+
+    /// Bytes on disk: the file and its WAL.
+    var bytesOnDisk: Int {
+        ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: path + $0)[.size] as? Int }.reduce(0, +)
+    }
+
+    /// The SQLite library linked in (for `monitorctl version`).
+    public static var libraryVersion: String {
+        (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }) ?? "unknown"
+    }
+}
+
+extension Date {
+    /// Milliseconds since the Unix epoch, as the database stores times.
+    public var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    /// The date `millis` milliseconds after the Unix epoch.
+    public init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var millis: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
