@@ -1,5 +1,6 @@
+import Alerts
+@testable import Config
 import Foundation
-import GRDB
 import Store
 import Testing
 @testable import Monitor
@@ -48,33 +49,34 @@ struct AlertEngineTests {
         #expect(!WebhookSignature.verify(id: "m", timestamp: 1, body: "{ }", header: rotated, secrets: [secret]))
     }
 
-    // MARK: - Lifecycle
+    // MARK: - Lifecycle, through the store
 
-    /// A migrated database with `negatives` negative and `others` neutral items about CTSO, published at `at`.
-    func database() throws -> DatabasePool {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("finsent-alerts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let pool = try MonitorDatabase.openForWriting(path: folder.appendingPathComponent("m.sqlite").path)
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO feeds (id, url, created_at) VALUES ('wire', 'http://x', 0)")
-            try db.execute(sql: "INSERT INTO entities (symbol, on_watchlist, first_seen_at) VALUES ('CTSO', 1, 0)")
-        }
-        return pool
+    let model = "m@1"
+
+    /// A migrated store with the feed `wire` and nothing else.
+    func store() async throws -> SQLiteStore {
+        let folder = try TemporaryFolder()
+        let store = try SQLiteStore(path: folder.path("m.sqlite"), mode: .createAndMigrate)
+        _ = try await store.syncFeeds([FeedSpec(id: "wire", url: "http://x")], at: Date(millis: 0))
+        return store
     }
 
-    func add(_ pool: DatabasePool, label: String, risk: Double, at: Date) throws {
-        try pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO items (canonical_id, content_hash, feed_id, title, published_at, fetched_at)
-                VALUES (?, ?, 'wire', ?, ?, ?)
-                """, arguments: [UUID().uuidString, UUID().uuidString, "Contoso \(label)", at.millis, at.millis])
-            let id = db.lastInsertedRowID
-            try db.execute(sql: """
-                INSERT INTO scores (item_id, model_version, heads, sentiment, risk, label, topic, explanation, scored_at)
-                VALUES (?, 'm@1', '{}', ?, ?, ?, 'Earnings', '[{"word":"plunge","weight":0.3}]', ?)
-                """, arguments: [id, label == "negative" ? -0.9 : 0, risk, label, at.millis])
-            try db.execute(sql: "INSERT INTO mentions (item_id, symbol, kind, matched) VALUES (?, 'CTSO', 'name', 'Contoso')", arguments: [id])
+    /// Stores one scored item about Contoso (CTSO) published at `at`, as the poller and scorer would.
+    func add(_ store: SQLiteStore, label: String, risk: Double, at: Date) async throws {
+        let id = UUID().uuidString
+        let item = NewItem(canonicalID: id, contentHash: id, dedupeByContent: false, title: "Contoso \(label)", link: nil, summary: "",
+                           authorsJSON: "[]", rawJSON: "{}", publishedAt: at, publishedEstimated: false)
+        _ = try await store.recordPoll(FeedPollUpdate(feedID: "wire", status: 200, outcome: .success(etag: nil, lastModified: nil, url: "http://x"),
+                                                      nextPollAt: at, at: at), items: [item], sourceAlert: nil)
+        let stored = try await store.unscoredItems(after: 0, modelVersion: model, limit: 1000, publishedSince: nil)
+        let scored = stored.map { item in
+            ScoredItem(score: ScoreRecord(itemID: item.id, modelVersion: model, heads: "{}", sentiment: label == "negative" ? -0.9 : 0,
+                                          risk: risk, label: label, topic: "Earnings", explanation: #"[{"word":"plunge","weight":0.3}]"#,
+                                          scoredAt: at),
+                       mentions: [MentionRecord(itemID: item.id, symbol: "CTSO", kind: .name, matched: "Contoso")],
+                       entities: [EntityRecord(symbol: "CTSO", name: "Contoso", onWatchlist: true, firstSeenAt: at)])
         }
+        try await store.writeScores(scored)
     }
 
     func config(_ rule: AlertRule) throws -> MonitorConfig {
@@ -85,74 +87,86 @@ struct AlertEngineTests {
     }
 
     func rule(for duration: Duration = .zero, cooldown: Duration = .seconds(600), resolveAt: Double? = 0.3) -> AlertRule {
-        AlertRule(id: "neg", metric: .negativeShare, window: .seconds(3600), above: 0.5, below: nil, minItems: 2, cooldown: cooldown,
-                  forDuration: duration, resolveAt: resolveAt, entities: [], severity: "critical", webhooks: [])
+        AlertRule(id: "neg", metric: .negativeShare, window: .seconds(3600), threshold: .above(0.5, resolveBelow: resolveAt), minItems: 2,
+                  cooldown: cooldown, forDuration: duration, entities: [], severity: .critical, webhooks: [])
     }
 
-    func outbox(_ pool: DatabasePool) throws -> [String] {
-        try pool.read { try String.fetchAll($0, sql: "SELECT event_type FROM webhook_deliveries ORDER BY id") }
+    func outbox(_ store: SQLiteStore) async throws -> [WebhookEventType] {
+        try await store.deliveries(failedOnly: false, limit: 100).map(\.delivery.eventType).reversed()
+    }
+
+    func events(_ evaluator: AlertEvaluator, _ config: MonitorConfig, at now: Date) async throws -> [AlertEventKind] {
+        try await evaluator.evaluate(config: config, modelVersion: model, now: now).map(\.event)
     }
 
     @Test("pending while `for` runs, then firing with one notification; repeats after the cooldown; resolves below the hysteresis line")
-    func lifecycle() throws {
-        let pool = try database()
-        let engine = AlertEngine(database: pool)
+    func lifecycle() async throws {
+        let store = try await store()
+        let engine = AlertEvaluator(store: store)
         let config = try config(rule(for: .seconds(60), cooldown: .seconds(600)))
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-        try add(pool, label: "negative", risk: 0.8, at: t0)
-        try add(pool, label: "negative", risk: 0.7, at: t0)
-        try add(pool, label: "neutral", risk: 0.0, at: t0)
-        #expect(try engine.evaluate(config: config, modelVersion: "m@1", now: t0).map(\.state) == ["pending"])
-        #expect(try outbox(pool).isEmpty)
-        #expect(try engine.evaluate(config: config, modelVersion: "m@1", now: t0 + 30).isEmpty, "still pending")
-        #expect(try engine.evaluate(config: config, modelVersion: "m@1", now: t0 + 61).map(\.state) == ["firing"])
-        #expect(try outbox(pool) == ["alert.firing"])
-        #expect(try engine.evaluate(config: config, modelVersion: "m@1", now: t0 + 300).isEmpty, "within the cooldown")
-        #expect(try engine.evaluate(config: config, modelVersion: "m@1", now: t0 + 662).map(\.state) == ["firing"])
-        #expect(try outbox(pool) == ["alert.firing", "alert.firing"])
+        try await add(store, label: "negative", risk: 0.8, at: t0)
+        try await add(store, label: "negative", risk: 0.7, at: t0)
+        try await add(store, label: "neutral", risk: 0.0, at: t0)
+        #expect(try await events(engine, config, at: t0) == [.pending])
+        #expect(try await outbox(store).isEmpty)
+        #expect(try await events(engine, config, at: t0 + 30).isEmpty, "still pending")
+        #expect(try await events(engine, config, at: t0 + 61) == [.firing])
+        #expect(try await outbox(store) == [.alertFiring])
+        #expect(try await events(engine, config, at: t0 + 300).isEmpty, "within the cooldown")
+        #expect(try await events(engine, config, at: t0 + 662) == [.firing])
+        #expect(try await outbox(store) == [.alertFiring, .alertFiring])
         // Share 2/5 = 0.4: below the 0.5 threshold but above resolveBelow 0.3: still firing (hysteresis).
-        try add(pool, label: "neutral", risk: 0, at: t0 + 663)
-        try add(pool, label: "neutral", risk: 0, at: t0 + 663)
-        #expect(try engine.evaluate(config: config, modelVersion: "m@1", now: t0 + 664).isEmpty)
+        try await add(store, label: "neutral", risk: 0, at: t0 + 663)
+        try await add(store, label: "neutral", risk: 0, at: t0 + 663)
+        #expect(try await events(engine, config, at: t0 + 664).isEmpty)
         // 2/7 < 0.3: resolved, notified.
-        try add(pool, label: "neutral", risk: 0, at: t0 + 665)
-        try add(pool, label: "neutral", risk: 0, at: t0 + 665)
-        #expect(try engine.evaluate(config: config, modelVersion: "m@1", now: t0 + 666).map(\.state) == ["resolved"])
-        #expect(try outbox(pool) == ["alert.firing", "alert.firing", "alert.resolved"])
-        let payload = try pool.read { try String.fetchOne($0, sql: "SELECT payload FROM webhook_deliveries ORDER BY id LIMIT 1") } ?? ""
-        let json = try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
+        try await add(store, label: "neutral", risk: 0, at: t0 + 665)
+        try await add(store, label: "neutral", risk: 0, at: t0 + 665)
+        #expect(try await events(engine, config, at: t0 + 666) == [.resolved])
+        #expect(try await outbox(store) == [.alertFiring, .alertFiring, .alertResolved])
+        let first = try await store.deliveries(failedOnly: false, limit: 100).last?.delivery
+        let json = try JSONSerialization.jsonObject(with: Data((first?.payload ?? "").utf8)) as? [String: Any]
         let data = json?["data"] as? [String: Any]
         #expect(json?["type"] as? String == "alert.firing")
-        #expect(data?["fingerprint"] as? String == AlertEngine.fingerprint(rule: "neg", symbol: "CTSO"))
+        #expect(data?["fingerprint"] as? String == AlertStateMachine.fingerprint(rule: "neg", symbol: "CTSO"))
+        #expect(data?["startsAt"] as? String == JSONText.timestamp(t0), "startsAt is when the condition began, not when it fired")
         #expect((data?["evidence"] as? [[String: Any]])?.first?["words"] as? [String] == ["plunge"])
         #expect((data?["metrics"] as? [String: Any])?["volume"] as? Int == 3)
+        let alert = try await store.alerts(fingerprints: [AlertStateMachine.fingerprint(rule: "neg", symbol: "CTSO")]).values.first
+        #expect(alert?.state == .resolved && alert?.resolvedAt == t0 + 666)
     }
 
-    @Test("a pending alert whose condition clears is dropped without a notification; minItems guards thin windows")
-    func pendingCancelled() throws {
-        let pool = try database()
-        let engine = AlertEngine(database: pool)
+    @Test("a pending alert whose condition clears is cancelled without a notification; minItems guards thin windows")
+    func pendingCancelled() async throws {
+        let store = try await store()
+        let engine = AlertEvaluator(store: store)
         let config = try config(rule(for: .seconds(60)))
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-        try add(pool, label: "negative", risk: 0.8, at: t0)
-        #expect(try engine.evaluate(config: config, modelVersion: "m@1", now: t0).isEmpty, "one item < minItems 2")
-        try add(pool, label: "negative", risk: 0.8, at: t0)
-        #expect(try engine.evaluate(config: config, modelVersion: "m@1", now: t0 + 1).map(\.state) == ["pending"])
-        for _ in 0..<3 { try add(pool, label: "neutral", risk: 0, at: t0 + 2) }
-        #expect(try engine.evaluate(config: config, modelVersion: "m@1", now: t0 + 3).map(\.state) == ["cancelled"])
-        #expect(try outbox(pool).isEmpty)
+        try await add(store, label: "negative", risk: 0.8, at: t0)
+        #expect(try await events(engine, config, at: t0).isEmpty, "one item < minItems 2")
+        try await add(store, label: "negative", risk: 0.8, at: t0)
+        #expect(try await events(engine, config, at: t0 + 1) == [.pending])
+        for _ in 0..<3 { try await add(store, label: "neutral", risk: 0, at: t0 + 2) }
+        #expect(try await events(engine, config, at: t0 + 3) == [.cancelled])
+        #expect(try await outbox(store).isEmpty)
+        let alert = try await store.alerts(fingerprints: [AlertStateMachine.fingerprint(rule: "neg", symbol: "CTSO")]).values.first
+        #expect(alert?.state == .resolved, "a cancelled alert is stored as resolved")
     }
 
-    @Test("a silence on the symbol or the rule records the alert but sends nothing")
-    func silenced() throws {
-        let pool = try database()
-        let engine = AlertEngine(database: pool)
+    @Test("a silence on the symbol or the rule records the alert but sends nothing; lifting it notifies the still-firing alert")
+    func silenced() async throws {
+        let store = try await store()
+        let engine = AlertEvaluator(store: store)
         let config = try config(rule())
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-        try pool.write { try $0.execute(sql: "INSERT INTO silences (matcher, created_at, until_at) VALUES ('CTSO', 0, ?)", arguments: [(t0 + 3600).millis]) }
-        for _ in 0..<3 { try add(pool, label: "negative", risk: 0.9, at: t0) }
-        let changes = try engine.evaluate(config: config, modelVersion: "m@1", now: t0)
-        #expect(changes.map(\.state) == ["firing"] && changes.allSatisfy { !$0.notified })
-        #expect(try outbox(pool).isEmpty)
+        let id = try await store.addSilence(matcher: "CTSO", comment: "earnings day", at: t0, until: t0 + 3600)
+        for _ in 0..<3 { try await add(store, label: "negative", risk: 0.9, at: t0) }
+        let changes = try await engine.evaluate(config: config, modelVersion: model, now: t0)
+        #expect(changes.map(\.event) == [.firing] && changes.allSatisfy { !$0.notified })
+        #expect(try await outbox(store).isEmpty)
+        #expect(try await store.removeSilence(id: id))
+        #expect(try await events(engine, config, at: t0 + 10) == [.firing])
+        #expect(try await outbox(store) == [.alertFiring])
     }
 }

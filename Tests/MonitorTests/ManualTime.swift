@@ -1,0 +1,43 @@
+import Config
+import Foundation
+import Synchronization
+
+/// A clock tests move by hand: `sleep(until:)` returns when `advance` passes the deadline, so a
+/// service's schedule, cooldowns, retries and give-ups run in milliseconds of real time.
+final class ManualTime: TimeSource {
+    private struct State {
+        var now: Date
+        var sleepers: [(deadline: Date, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+    private let state: Mutex<State>
+
+    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { state = Mutex(State(now: start)) }
+
+    var now: Date { state.withLock { $0.now } }
+
+    /// Sleepers waiting now.
+    var sleeping: Int { state.withLock { $0.sleepers.count } }
+
+    func advance(by seconds: TimeInterval) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.now = state.now.addingTimeInterval(seconds)
+            let now = state.now
+            let due = state.sleepers.filter { $0.deadline <= now }.map(\.continuation)
+            state.sleepers.removeAll { $0.deadline <= now }
+            return due
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    func sleep(until deadline: Date) async throws {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if deadline <= state.now { return true }
+                state.sleepers.append((deadline, continuation))
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        try Task.checkCancellation()
+    }
+}
