@@ -23,6 +23,20 @@ public struct EntityMetrics: Sendable, Equatable {
     public var itemRisk: Double
     public var negatives: Int
 
+    public init(symbol: String, window: Duration, volume: Int, sentiment: Double, risk: Double, negativeShare: Double, burst: Double,
+                itemRisk: Double, negatives: Int) {
+        self.symbol = symbol
+        self.window = window
+        self.volume = volume
+        self.sentiment = sentiment
+        self.risk = risk
+        self.negativeShare = negativeShare
+        self.burst = burst
+        self.itemRisk = itemRisk
+        self.negatives = negatives
+    }
+
+    /// The metric a rule compares with its threshold.
     public func value(of metric: RuleMetric) -> Double {
         switch metric {
         case .risk: risk

@@ -126,36 +126,7 @@ struct FeedPollingTests {
         #expect(daemon.count("SELECT error_streak FROM feeds WHERE id = 'seconds'") == 0)
     }
 
-    @Test("500s back off exponentially, turn the feed unhealthy with a source alert, and recovery resolves it")
-    func backoffAndHealth() async throws {
-        let server = try LocalHTTPServer { _ in .init(status: 500, text: "oops") }
-        defer { server.stop() }
-        server.setHandler { [server] _ in
-            server.requests.count <= 5 ? .init(status: 500, text: "oops") : .init(text: Self.threeItems)
-        }
-        let daemon = try PollingDaemon(feeds: [["id": "flaky", "url": server.url("/flaky").absoluteString, "interval": "1s"]],
-                                       polling: ["unhealthyAfter": 3, "maxBackoff": "3s"])
-        try await eventually("the source alert") {
-            daemon.count("SELECT count(*) FROM alerts WHERE fingerprint = 'source:flaky' AND state = 'firing'") == 1
-        }
-        let listing = try await runProduct("monitorctl", ["feeds", "--config", daemon.folder.path("config.json"), "--format", "json"])
-        #expect(listing.stdout.contains("\"status\":\"unhealthy\""), "\(listing.stdout)\(listing.stderr)")
-        #expect(listing.stdout.contains("\"lastStatus\":500"))
-        try await eventually("recovery", timeout: .seconds(30)) {
-            daemon.count("SELECT count(*) FROM alerts WHERE fingerprint = 'source:flaky' AND state = 'resolved'") == 1
-        }
-        try await daemon.stop()
-        let g = gaps(server.requests, path: "/flaky")
-        // Backoff 1s, 2s, then the 3s cap (each ±10%), then still retried at the cap.
-        #expect(g[0] > 0.85 && g[0] < 1.4, "\(g)")
-        #expect(g[1] > 1.75 && g[1] < 2.5, "\(g)")
-        #expect(g[2] > 2.6 && g[2] < 3.5, "\(g)")
-        #expect(g[3] > 2.6 && g[3] < 3.5, "\(g)")
-        let events = try daemon.read { try String.fetchAll($0, sql: "SELECT state FROM alert_events ORDER BY id") }
-        #expect(events == ["firing", "resolved"])
-        #expect(daemon.count("SELECT count(*) FROM items") == 3)
-        #expect(daemon.count("SELECT error_streak FROM feeds") == 0)
-    }
+    // Backoff, source health and recovery are tested in-process on a manual clock (FeedPollerServiceTests).
 
     @Test("timeouts, redirect loops, oversized bodies and hostile documents fail their feed alone; the rest carry on")
     func failuresStayLocal() async throws {

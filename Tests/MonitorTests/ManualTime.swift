@@ -7,7 +7,8 @@ import Synchronization
 final class ManualTime: TimeSource {
     private struct State {
         var now: Date
-        var sleepers: [(deadline: Date, continuation: CheckedContinuation<Void, Never>)] = []
+        var sleepers: [(id: Int, deadline: Date, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextID = 0
     }
     private let state: Mutex<State>
 
@@ -30,13 +31,25 @@ final class ManualTime: TimeSource {
     }
 
     func sleep(until deadline: Date) async throws {
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if deadline <= state.now { return true }
-                state.sleepers.append((deadline, continuation))
-                return false
+        let id = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if deadline <= state.now || Task.isCancelled { return true }
+                    state.sleepers.append((id, deadline, continuation))
+                    return false
+                }
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.sleepers.remove(at: index).continuation
+            }
+            continuation?.resume()
         }
         try Task.checkCancellation()
     }
