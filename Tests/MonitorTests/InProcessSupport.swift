@@ -17,7 +17,7 @@ func makeConfig(_ json: String) throws -> MonitorConfig {
 }
 
 /// Waits (in real time, briefly) until an async condition holds.
-func until(_ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+func until(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if (try? await condition()) == true { return }
