@@ -107,8 +107,3 @@ public struct EntityMetrics: Sendable, Equatable {
         return metrics
     }
 }
-
-extension Duration {
-    /// Whole milliseconds.
-    var millis: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-}

@@ -39,18 +39,3 @@ public final class SQLiteStore: Sendable {
         (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }) ?? "unknown"
     }
 }
-
-extension Date {
-    /// Milliseconds since the Unix epoch, as the database stores times.
-    public var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-    /// The date `millis` milliseconds after the Unix epoch.
-    public init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    var millis: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}
