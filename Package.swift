@@ -14,7 +14,8 @@ import PackageDescription
 //   Config            configuration decode/validate, durations, JSON text, the injected time source
 //   Alerts            entity metrics, the pure alert state machine, payloads, one evaluation pass
 //   Reports           the risk report (monitorctl query, /v1/risk, the dashboard)
-//   Monitor           the services and their wiring: poller, scorer, alert service, sender, retention, HTTP API
+//   API               the HTTP API (Hummingbird): /healthz, /metrics, /v1/*, the dashboard; the counters it reports
+//   Monitor           the services and their wiring: poller, scorer, alert service, sender, retention
 //   monitord          the daemon (thin @main)
 //   monitorctl        the operator's CLI (thin @main + subcommands)
 // The tokenizer and the encoder are optimised in debug builds too: unoptimised they are
@@ -72,14 +73,17 @@ let package = Package(
         ),
         .target(name: "Reports", dependencies: ["Alerts", "Config", "Store"]),
         .target(
+            name: "API",
+            dependencies: ["Config", "Reports", "Store", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
+        .target(
             name: "Monitor",
             dependencies: [
-                "Config", "Alerts", "Reports", "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP",
+                "Config", "Alerts", "Reports", "API", "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(
@@ -124,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MonitorTests",
-            dependencies: ["Monitor", "Config", "Alerts", "Reports", "Store", "Feeds", "CurlHTTP", "LocalHTTPServer", "monitord", "monitorctl",
+            dependencies: ["Monitor", "Config", "Alerts", "Reports", "API", "Store", "Feeds", "CurlHTTP", "LocalHTTPServer", "monitord", "monitorctl",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]

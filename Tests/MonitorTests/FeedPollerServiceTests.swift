@@ -85,4 +85,99 @@ struct FeedPollerServiceTests {
         try await until("feed b polled") { server.requests.contains { $0.path == "/b" } }
         #expect(server.requests.filter { $0.path == "/a" }.count == 1, "feed a keeps its schedule (next poll in an hour)")
     }
+
+    /// Runs the poller over `feeds` until `done` holds, advancing the manual clock to each next poll.
+    func poll(_ feeds: String, environment: [String: String] = [:], time: ManualTime, log: CapturedLog = CapturedLog(),
+              until done: @escaping (SQLiteStore) async throws -> Bool) async throws -> SQLiteStore {
+        let config = try ConfigLoader.parse(Array("""
+            {"database": "m.sqlite", "model": "m", "http": {"userAgent": "FinSentTest/1 (ops@example.com)"}, "feeds": \(feeds)}
+            """.utf8), file: "/tmp/finsent-test/config.json", environment: environment)
+        let store = try makeStore()
+        let poller = FeedPoller(current: CurrentConfig(config), store: store, time: time, logger: log.logger)
+        let task = Task { try await poller.run() }
+        defer { task.cancel() }
+        try await until("the polls the test waits for") {
+            if try await done(store) { return true }
+            // Everyone is asleep: move the clock to the earliest next poll.
+            let next = try await store.feeds().compactMap(\.nextPollAt).min()
+            if time.sleeping == config.feeds.count, let next, next > time.now { time.advance(by: next.timeIntervalSince(time.now) + 0.001) }
+            return false
+        }
+        return store
+    }
+
+    static func rss(_ guids: [String]) -> String {
+        var text = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Test</title>"
+        for (i, title) in ["Contoso shares plunge after SEC probe", "Fabrikam beats estimates", "Oil rises on OPEC cuts"].enumerated() {
+            text += "<item><guid isPermaLink=\"false\">\(guids[i])</guid><title>\(title)</title>"
+                + "<link>https://news.example.com/\(guids[i])</link><description>Story about \(title).</description>"
+                + "<pubDate>Wed, 25 Nov 2026 09:41:00 -0500</pubDate></item>"
+        }
+        return text + "</channel></rss>"
+    }
+
+    @Test("200 then 304: conditional GET with ETag and Last-Modified, User-Agent and extra headers sent, each item stored once even when syndicated")
+    func conditionalGetAndStoreOnce() async throws {
+        let server = try LocalHTTPServer { request in
+            switch request.path {
+            case "/feed":
+                if request.header("If-None-Match") == "\"v1\"" { return .init(status: 304, headers: [("ETag", "\"v1\"")]) }
+                return .init(headers: [("ETag", "\"v1\""), ("Last-Modified", "Wed, 25 Nov 2026 10:00:00 GMT"),
+                                       ("Content-Type", "application/rss+xml; charset=utf-8")], text: Self.rss(["a1", "a2", "a3"]))
+            default:  // the same stories under other guids: syndicated copies (answered late, so /feed's are stored first)
+                return .init(text: Self.rss(["copy-a1", "copy-a2", "copy-a3"]), delay: .milliseconds(200))
+            }
+        }
+        defer { server.stop() }
+        let log = CapturedLog()
+        let store = try await poll("""
+            [{"id": "wire", "url": "\(server.url("/feed"))", "interval": "1s", "headers": {"X-Api-Key": "${FEED_TOKEN}"}},
+             {"id": "copies", "url": "\(server.url("/copies"))", "interval": "1s"}]
+            """, environment: ["FEED_TOKEN": "tok-123"], time: ManualTime(), log: log) { store in
+            guard server.requests.filter({ $0.path == "/feed" }).count >= 3 else { return false }
+            let feeds = try await store.feeds()
+            return feeds.first { $0.id == "copies" }?.duplicatesSeen ?? 0 >= 6 && feeds.first { $0.id == "wire" }?.lastStatus == 304
+        }
+        let polls = server.requests.filter { $0.path == "/feed" }
+        #expect(polls[0].header("If-None-Match") == nil)
+        #expect(polls[1].header("If-None-Match") == "\"v1\"")
+        #expect(polls[1].header("If-Modified-Since") == "Wed, 25 Nov 2026 10:00:00 GMT")
+        #expect(polls.allSatisfy { $0.header("User-Agent") == "FinSentTest/1 (ops@example.com)" && $0.header("X-Api-Key") == "tok-123" })
+        let feeds = try await store.feeds()
+        let wire = try #require(feeds.first { $0.id == "wire" })
+        #expect(wire.lastStatus == 304 && wire.itemsSeen == 3 && wire.etag == "\"v1\"")
+        #expect(try await store.info().rowCounts.first { $0.table == "items" }?.rows == 3, "syndicated copies are not stored again")
+        let item = try #require(try await store.item(id: 1))
+        #expect(item.publishedAt == Date(timeIntervalSince1970: 1_795_617_660) && !item.publishedEstimated)
+        #expect(log.text.contains("polled") && !log.text.contains("tok-123"), "the header value (a secret) is never logged")
+    }
+
+    @Test("429 and 503 with Retry-After, in seconds and as an HTTP date, delay the next poll; then the interval again")
+    func retryAfter() async throws {
+        let time = ManualTime()
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let server = try LocalHTTPServer { _ in .init(text: Self.feed) }
+        defer { server.stop() }
+        server.setHandler { [server] request in
+            guard server.requests.filter({ $0.path == request.path }).count == 1 else { return .init(text: Self.feed) }
+            if request.path == "/seconds" { return .init(status: 429, headers: [("Retry-After", "30")], text: "slow down") }
+            return .init(status: 503, headers: [("Retry-After", formatter.string(from: time.now.addingTimeInterval(40)))], text: "busy")
+        }
+        let start = time.now
+        let store = try await poll("""
+            [{"id": "seconds", "url": "\(server.url("/seconds"))", "interval": "1s"},
+             {"id": "date", "url": "\(server.url("/date"))", "interval": "1s"}]
+            """, time: time) { store in
+            // Both failed once (429, 503) and then answered 200.
+            try await store.feeds().allSatisfy { $0.lastStatus == 200 && $0.errorStreak == 0 } && server.requests.count >= 4
+        }
+        let feeds = try await store.feeds()
+        for feed in feeds {
+            let polled = try #require(feed.lastPolledAt).timeIntervalSince(start)
+            #expect(polled >= (feed.id == "seconds" ? 29.99 : 38.99), "\(feed.id) waited for Retry-After: \(polled) s")
+        }
+    }
 }

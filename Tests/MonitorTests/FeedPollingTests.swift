@@ -66,67 +66,8 @@ struct FeedPollingTests {
         return zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }
     }
 
-    @Test("200 then 304: conditional GET with ETag and Last-Modified, User-Agent and extra headers sent, each item stored once even when syndicated")
-    func conditionalGetAndStoreOnce() async throws {
-        let server = try LocalHTTPServer { request in
-            switch request.path {
-            case "/feed":
-                if request.header("If-None-Match") == "\"v1\"" { return .init(status: 304, headers: [("ETag", "\"v1\"")]) }
-                return .init(headers: [("ETag", "\"v1\""), ("Last-Modified", "Wed, 25 Nov 2026 10:00:00 GMT"),
-                                       ("Content-Type", "application/rss+xml; charset=utf-8")], text: Self.threeItems)
-            default:  // the same stories under other guids: syndicated copies
-                return .init(text: Self.threeItems.replacingOccurrences(of: ">a", with: ">copy-a"))
-            }
-        }
-        defer { server.stop() }
-        let daemon = try PollingDaemon(feeds: [
-            ["id": "wire", "url": server.url("/feed").absoluteString, "interval": "1s", "headers": ["X-Api-Key": "${FEED_TOKEN}"]],
-            ["id": "copies", "url": server.url("/copies").absoluteString, "interval": "1s"],
-        ], environment: ["FEED_TOKEN": "tok-123"])
-        try await eventually("three polls of /feed and two of /copies") {
-            server.requests.filter { $0.path == "/feed" }.count >= 3 && server.requests.filter { $0.path == "/copies" }.count >= 2
-        }
-        try await daemon.stop()
-        let polls = server.requests.filter { $0.path == "/feed" }
-        #expect(polls[0].header("If-None-Match") == nil)
-        #expect(polls[1].header("If-None-Match") == "\"v1\"")
-        #expect(polls[1].header("If-Modified-Since") == "Wed, 25 Nov 2026 10:00:00 GMT")
-        #expect(polls.allSatisfy { $0.header("User-Agent") == "FinSentTest/1 (ops@example.com)" && $0.header("X-Api-Key") == "tok-123" })
-        #expect(daemon.count("SELECT count(*) FROM items") == 3)
-        #expect(daemon.count("SELECT last_status FROM feeds WHERE id = 'wire'") == 304)
-        #expect(daemon.count("SELECT duplicates_seen FROM feeds WHERE id = 'copies'") >= 6)
-        #expect(daemon.count("SELECT count(*) FROM items WHERE published_at = ?", [Int64(1_795_617_660_000)]) == 3)
-        #expect(!daemon.log.contains("tok-123"), "the header value (a secret) was logged")
-    }
-
-    @Test("429 and 503 with Retry-After, in seconds and as an HTTP date, delay the next poll")
-    func retryAfter() async throws {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        let server = try LocalHTTPServer { _ in .init(text: Self.threeItems) }
-        defer { server.stop() }
-        server.setHandler { [server] request in
-            let seen = server.requests.filter { $0.path == request.path }.count
-            guard seen == 1 else { return .init(text: Self.threeItems) }
-            if request.path == "/seconds" { return .init(status: 429, headers: [("Retry-After", "3")], text: "slow down") }
-            return .init(status: 503, headers: [("Retry-After", formatter.string(from: Date().addingTimeInterval(4)))], text: "busy")
-        }
-        let daemon = try PollingDaemon(feeds: [
-            ["id": "seconds", "url": server.url("/seconds").absoluteString, "interval": "1s"],
-            ["id": "date", "url": server.url("/date").absoluteString, "interval": "1s"],
-        ])
-        try await eventually("a second poll of each") {
-            server.requests.filter { $0.path == "/seconds" }.count >= 2 && server.requests.filter { $0.path == "/date" }.count >= 2
-        }
-        try await daemon.stop()
-        #expect(gaps(server.requests, path: "/seconds")[0] >= 2.95)
-        #expect(gaps(server.requests, path: "/date")[0] >= 2.9)
-        #expect(daemon.count("SELECT error_streak FROM feeds WHERE id = 'seconds'") == 0)
-    }
-
-    // Backoff, source health and recovery are tested in-process on a manual clock (FeedPollerServiceTests).
+    // Conditional GET, Retry-After, backoff, source health and recovery are tested in-process on a
+    // manual clock (FeedPollerServiceTests); these spawn monitord for what needs the real process.
 
     @Test("timeouts, redirect loops, oversized bodies and hostile documents fail their feed alone; the rest carry on")
     func failuresStayLocal() async throws {

@@ -1,4 +1,5 @@
 import Alerts
+import API
 import Config
 import Foundation
 import Logging

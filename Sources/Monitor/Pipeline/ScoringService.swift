@@ -1,3 +1,4 @@
+import API
 import Config
 import Dispatch
 import Foundation

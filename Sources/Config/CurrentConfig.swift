@@ -1,4 +1,3 @@
-import Config
 import Synchronization
 
 /// The configuration in force, replaced whole when a reload succeeds. Services read it at the
