@@ -61,11 +61,6 @@ struct FeedPollingTests {
     static let threeItems = rss([("a1", "Contoso shares plunge after SEC probe"), ("a2", "Fabrikam beats estimates"),
                                  ("a3", "Oil rises on OPEC cuts")])
 
-    func gaps(_ requests: [LocalHTTPServer.Request], path: String) -> [Double] {
-        let times = requests.filter { $0.path == path }.map(\.receivedAt)
-        return zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }
-    }
-
     // Conditional GET, Retry-After, backoff, source health and recovery are tested in-process on a
     // manual clock (FeedPollerServiceTests); these spawn monitord for what needs the real process.
 
