@@ -24,7 +24,7 @@ struct AlertsList: AsyncParsableCommand {
             printError("monitorctl: --since: expected a duration like \"24h\"")
             throw ExitCode(ExitStatus.usage)
         }
-        let (_, store) = try options.openStore()
+        let (_, store) = try await options.openStore()
         let now = Date()
         let alerts = try await store.alerts(activeOrResolvedAfter: now.addingTimeInterval(-window.seconds), limit: 10_000).map(\.alert)
         let silences = try await store.activeSilences(at: now)
@@ -69,7 +69,7 @@ struct AlertsSilence: AsyncParsableCommand {
             printError("monitorctl: --for: expected a duration like \"2h\"")
             throw ExitCode(ExitStatus.usage)
         }
-        let (config, store) = try options.openStore(.existing)
+        let (config, store) = try await options.openStore(.existing)
         let known = Set(config.watchlist.map(\.symbol) + config.rules.map(\.id))
         let value = config.rules.contains { $0.id == matcher } ? matcher : matcher.uppercased()
         if !known.contains(value) { printError("monitorctl: note: \(matcher) is neither a watchlist symbol nor a rule id; silencing anyway") }
@@ -85,7 +85,7 @@ struct AlertsUnsilence: AsyncParsableCommand {
     @Argument(help: "The silence id (from `monitorctl alerts`).") var id: Int64
 
     func run() async throws {
-        let (_, store) = try options.openStore(.existing)
+        let (_, store) = try await options.openStore(.existing)
         guard try await store.removeSilence(id: id) else {
             printError("monitorctl: no silence \(id)")
             throw ExitCode(ExitStatus.usage)

@@ -8,10 +8,10 @@ extension ConfigOptions {
     /// is missing or cannot be opened (the message names the path looked for), 65 when its schema is
     /// not this binary's. Never creates a database: a wrong `--config` must not leave a new file behind.
     /// `.readOnly` is safe while monitord runs; `.existing` writes beside it (SQLite's WAL lets both write).
-    func openStore(_ mode: SQLiteStore.OpenMode = .readOnly) throws -> (MonitorConfig, SQLiteStore) {
+    func openStore(_ mode: SQLiteStore.OpenMode = .readOnly) async throws -> (MonitorConfig, SQLiteStore) {
         let config = try load()
         do {
-            return (config, try SQLiteStore(path: config.database, mode: mode == .createAndMigrate ? .existing : mode))
+            return (config, try await SQLiteStore.open(path: config.database, mode: mode == .createAndMigrate ? .existing : mode))
         } catch let error as StoreError {
             printError("monitorctl: \(error)")
             if case .cannotOpen = error { throw ExitCode(ExitStatus.cannotCreate) }

@@ -13,7 +13,7 @@ struct DatabaseCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        let (config, store) = try options.openStore()
+        let (config, store) = try await options.openStore()
         let info = try await store.info()
         let policy = config.retention.policy
         let preview = try await store.retentionPreview(policy, at: Date())

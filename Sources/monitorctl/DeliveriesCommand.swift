@@ -21,7 +21,7 @@ struct DeliveriesList: AsyncParsableCommand {
     @Option(help: "table or json") var format: FeedsCommand.OutputFormat = .table
 
     func run() async throws {
-        let (_, store) = try options.openStore()
+        let (_, store) = try await options.openStore()
         let rows = try await store.deliveries(failedOnly: failed, limit: limit)
         func time(_ date: Date?) -> String { date.map { $0.formatted(.iso8601) } ?? "-" }
         var out = OutputBuffer()
@@ -57,7 +57,7 @@ struct DeliveriesRetry: AsyncParsableCommand {
     @Argument(help: "The delivery id (from `monitorctl deliveries`).") var id: Int64
 
     func run() async throws {
-        let (_, store) = try options.openStore(.existing)
+        let (_, store) = try await options.openStore(.existing)
         let webhook = try await store.retryDelivery(id: id, at: Date())
         guard let webhook else {
             printError("monitorctl: no delivery \(id)")

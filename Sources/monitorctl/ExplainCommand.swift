@@ -20,7 +20,7 @@ struct ExplainCommand: AsyncParsableCommand {
         let config = try options.load()
         var text = target, feed: String?, title: String?
         if let id = Int64(target) {
-            let (_, store) = try options.openStore()
+            let (_, store) = try await options.openStore()
             guard let item = try await store.item(id: id) else {
                 printError("monitorctl: no item \(id)")
                 throw ExitCode(ExitStatus.usage)

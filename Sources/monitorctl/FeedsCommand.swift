@@ -27,7 +27,7 @@ struct FeedsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (config, store) = try options.openStore()
+        let (config, store) = try await options.openStore()
         let configured = Set(config.feeds.map(\.id))
         func millis(_ date: Date?) -> Int64? { date.map { $0.millis } }
         var rows = try await store.feeds().map { r in

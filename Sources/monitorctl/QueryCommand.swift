@@ -43,7 +43,7 @@ struct QueryCommand: AsyncParsableCommand {
             printError("monitorctl: --window: expected a duration like \"1h\"")
             throw ExitCode(ExitStatus.usage)
         }
-        let (config, store) = try options.openStore()
+        let (config, store) = try await options.openStore()
         var query = RiskReport.Query(since: since, until: until)
         query.entities = entities
         query.top = max(1, top)

@@ -21,7 +21,7 @@ struct RescoreCommand: AsyncParsableCommand {
     @Option(help: "Texts per batch (default: engine.batchSize).") var batch: Int?
 
     func run() async throws {
-        let (config, store) = try options.openStore(.existing)
+        let (config, store) = try await options.openStore(.existing)
         let sinceDate = try since.map { text -> Date in
             guard let d = DurationText.parse(text) else {
                 printError("monitorctl: --since: expected a duration like \"7d\"")

@@ -14,7 +14,7 @@ struct StatsCommand: AsyncParsableCommand {
     @Option(help: "table or json") var format: FeedsCommand.OutputFormat = .table
 
     func run() async throws {
-        let (config, store) = try options.openStore()
+        let (config, store) = try await options.openStore()
         let counts = try await store.pipelineCounts(at: Date(), modelVersion: configuredModelVersion(config))
         let latencies = counts.scoringLatenciesMs
         func percentile(_ p: Double) -> Any { latencies.isEmpty ? NSNull() : Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000 }

@@ -26,7 +26,7 @@ public enum Daemon {
 
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(path: config.database, mode: .createAndMigrate)
+            store = try await SQLiteStore.open(path: config.database, mode: .createAndMigrate)
         } catch let error as StoreError {
             logger.critical("\(error)")
             switch error {
@@ -61,7 +61,7 @@ public enum Daemon {
         return ExitStatus.success
     }
 
-    /// The daemon's services over an opened store. Tests build the same group in-process.
+    /// The daemon's services over an opened store; `time` is the clock every service reads.
     public static func makeServiceGroup(config: MonitorConfig, store: any MonitorStore, classifier: TextClassifier,
                                         time: any TimeSource = SystemTime(), logger: Logger) async -> ServiceGroup {
         let notifier = SystemdNotifier()

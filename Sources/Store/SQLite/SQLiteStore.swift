@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GRDB
 
@@ -26,6 +27,16 @@ public final class SQLiteStore: Sendable {
         case .createAndMigrate: pool = try MonitorDatabase.openForWriting(path: path, migrator: migrator)
         case .existing: pool = try MonitorDatabase.openExisting(path: path, readOnly: false, migrator: migrator)
         case .readOnly: pool = try MonitorDatabase.openExisting(path: path, readOnly: true, migrator: migrator)
+        }
+    }
+
+    /// Opens the database off the cooperative pool: opening waits on file locks and migrating can
+    /// take a while on a large file, so async callers use this rather than `init`.
+    public static func open(path: String, mode: OpenMode, migrator: Migrator? = nil) async throws -> SQLiteStore {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try SQLiteStore(path: path, mode: mode, migrator: migrator) })
+            }
         }
     }
 
