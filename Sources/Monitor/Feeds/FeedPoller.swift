@@ -192,17 +192,15 @@ public struct FeedPoller: Service {
     /// The source-health alert change of a poll, with its messages to every webhook.
     func sourceAlertWrite(feed: String, turnsUnhealthy: Bool, details: [String: Any], streak: Int, now: Date) async throws -> AlertWrite? {
         let fingerprint = AlertStateMachine.sourceFingerprint(feed: feed)
-        let current = try await store.alerts(fingerprints: [fingerprint])[fingerprint]
-        guard let transition = AlertStateMachine.sourceHealth(current: current, feed: feed, turnsUnhealthy: turnsUnhealthy,
+        let existing = try await store.alerts(fingerprints: [fingerprint])[fingerprint]
+        guard let transition = AlertStateMachine.sourceHealth(current: existing, feed: feed, turnsUnhealthy: turnsUnhealthy,
                                                               recovered: !turnsUnhealthy, streak: streak, now: now)
         else { return nil }
         let data = AlertPayload.source(transition, details: details)
-        let webhooks = webhookIDs()
+        let webhooks = current.config.webhooks.map(\.id)
         let messages = try transition.notification.map { try OutboxMessages.make($0, data: data, webhooks: webhooks, now: now) } ?? []
         return AlertWrite(alert: transition.alert, event: transition.event, details: try JSONText.encode(details), notifications: messages)
     }
-
-    func webhookIDs() -> [String] { current.config.webhooks.map(\.id) }
 
     /// Records a failure and schedules the retry with backoff.
     func failed(_ feed: FeedConfig, state: FeedRecord, status: Int, message: String, retryAfter: Duration?,
