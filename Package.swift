@@ -69,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "Alerts",
-            dependencies: ["Config", "Store", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Config", "Feeds", "Store"]
         ),
         .target(name: "Reports", dependencies: ["Alerts", "Config", "Store"]),
         .target(

@@ -27,20 +27,23 @@ public struct AlertEvaluator: Sendable {
     @discardableResult
     public func evaluate(config: MonitorConfig, modelVersion: String, now: Date) async throws -> [Change] {
         let silences = Set(try await store.activeSilences(at: now).map(\.matcher))
-        let pairs = config.rules.flatMap { rule in Self.scope(of: rule, config: config).map { (rule, $0) } }
-        let current = try await store.alerts(fingerprints: pairs.map { AlertStateMachine.fingerprint(rule: $0.0.id, symbol: $0.1) })
-        var observations: [String: [EntityObservation]] = [:]  // per symbol, over the longest window's span
-        let longest = config.rules.map(\.window).max() ?? .zero
+        let pairs = config.rules.flatMap { rule in
+            Self.scope(of: rule, config: config).map { (rule: rule, symbol: $0, fingerprint: AlertStateMachine.fingerprint(rule: rule.id, symbol: $0)) }
+        }
+        let current = try await store.alerts(fingerprints: pairs.map(\.fingerprint))
+        // Each entity's items are read once per pass, over the longest window of the rules that watch it.
+        var longest: [String: Duration] = [:]
+        for pair in pairs { longest[pair.symbol] = max(longest[pair.symbol] ?? .zero, pair.rule.window) }
+        var observations: [String: [EntityObservation]] = [:]
         var changes: [Change] = [], writes: [AlertWrite] = []
-        for (rule, symbol) in pairs {
+        for (rule, symbol, fingerprint) in pairs {
             if observations[symbol] == nil {
-                observations[symbol] = try await store.observations(
-                    symbol: symbol, from: EntityMetrics.observationStart(window: longest, now: now), to: now, modelVersion: modelVersion)
+                let from = EntityMetrics.observationStart(window: longest[symbol] ?? rule.window, now: now)
+                observations[symbol] = try await store.observations(symbol: symbol, from: from, to: now, modelVersion: modelVersion)
             }
             let items = observations[symbol] ?? []
             let metrics = EntityMetrics.compute(symbol: symbol, window: rule.window, observations: items, now: now)
             let machine = AlertStateMachine(rule: rule)
-            let fingerprint = AlertStateMachine.fingerprint(rule: rule.id, symbol: symbol)
             guard let transition = machine.step(current: current[fingerprint], symbol: symbol, metrics: metrics,
                                                 silenced: silences.contains(symbol) || silences.contains(rule.id), now: now)
             else { continue }

@@ -44,7 +44,7 @@ public enum AlertPayload {
 
     /// One evidence item: what drove the numbers.
     static func evidence(_ item: EntityObservation) -> [String: Any] {
-        func r(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+        let r = JSONText.rounded
         return [
             "itemId": item.itemID, "title": item.title, "link": item.link ?? NSNull(), "source": item.feedID,
             "published": JSONText.timestamp(item.publishedAt), "sentiment": r(item.sentiment), "risk": r(item.risk),

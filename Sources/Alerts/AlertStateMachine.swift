@@ -1,4 +1,5 @@
 import Config
+import Feeds
 import Foundation
 import Store
 
@@ -32,8 +33,8 @@ public struct AlertStateMachine: Sendable {
         let enough = metrics.volume >= rule.minItems
         let breached = enough && rule.threshold.isBreached(by: value)
         let stillBad = enough && rule.threshold.staysFiring(at: value)
-        let fingerprint = Self.fingerprint(rule: rule.id, symbol: symbol)
-        var alert = current ?? AlertRecord(fingerprint: fingerprint, kind: .threshold, ruleID: rule.id, entity: symbol, state: .resolved,
+        // The fingerprint is hashed only for an alert's first row.
+        var alert = current ?? AlertRecord(fingerprint: Self.fingerprint(rule: rule.id, symbol: symbol), kind: .threshold, ruleID: rule.id, entity: symbol, state: .resolved,
                                            severity: rule.severity, value: value, startedAt: now, updatedAt: now)
         alert.value = value
         alert.updatedAt = now
@@ -85,7 +86,7 @@ public struct AlertStateMachine: Sendable {
 
     /// A stable id per rule and entity: the first 8 bytes of SHA-256("threshold|rule|symbol") in hex.
     public static func fingerprint(rule: String, symbol: String) -> String {
-        Hex.prefix(of: "threshold|\(rule)|\(symbol)", bytes: 8)
+        SHA256Hex.of("threshold|\(rule)|\(symbol)", bytes: 8)
     }
 }
 

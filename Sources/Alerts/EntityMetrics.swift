@@ -53,7 +53,7 @@ public struct EntityMetrics: Sendable, Equatable {
          "burst": rounded(burst), "itemRisk": rounded(itemRisk), "negatives": negatives, "window": DurationText.format(window)]
     }
 
-    public func rounded(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+    public func rounded(_ x: Double) -> Double { JSONText.rounded(x) }
 
     /// How many earlier windows the burst baseline spans: the trailing day, at least 24 windows.
     public static func baselineWindows(_ window: Duration) -> Int {

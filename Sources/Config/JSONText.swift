@@ -9,6 +9,9 @@ public enum JSONText {
 
     private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
+    /// A number as the JSON shapes carry it: four decimals.
+    public static func rounded(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+
     /// `2026-11-25T15:35:04.167Z`
     public static func timestamp(_ date: Date) -> String { date.formatted(timestampStyle) }
 }

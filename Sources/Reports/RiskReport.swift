@@ -118,7 +118,7 @@ public struct RiskReport: Sendable {
 
     /// The documented JSON shape (README, "monitorctl query"), schema version 1.
     public var json: [String: Any] {
-        func r(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+        let r = JSONText.rounded
         return [
             "schemaVersion": 1, "modelVersion": modelVersion ?? NSNull(),
             "since": JSONText.timestamp(query.since), "until": JSONText.timestamp(query.until),

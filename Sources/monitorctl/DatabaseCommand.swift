@@ -22,7 +22,7 @@ struct DatabaseCommand: AsyncParsableCommand {
         print("size: \(ByteCountFormatter.string(fromByteCount: Int64(info.bytes), countStyle: .file))")
         print("schema version: \(info.applied.last?.version ?? 0)")
         for migration in info.applied {
-            print("  \(Migration(version: migration.version, name: migration.name, sql: "").fileName)  applied \(migration.appliedAt.formatted(.iso8601))")
+            print("  \(migration.fileName)  applied \(migration.appliedAt.formatted(.iso8601))")
         }
         for (table, count) in info.rowCounts {
             print("\(table.padding(toLength: 20, withPad: " ", startingAt: 0)) \(count)")

@@ -96,7 +96,7 @@ struct MigratorTests {
         let writeError = #expect(throws: StoreError.self) { _ = try MonitorDatabase.openForWriting(path: path) }
         #expect(writeError == .databaseNewer(path: path, databaseVersion: future.count, binaryVersion: Migration.shipped.count))
         #expect(writeError?.description.contains("newer than this binary knows") == true)
-        let readError = #expect(throws: StoreError.self) { _ = try MonitorDatabase.openForReading(path: path) }
+        let readError = #expect(throws: StoreError.self) { _ = try MonitorDatabase.openExisting(path: path, readOnly: true) }
         #expect(readError == writeError)
     }
 
@@ -133,7 +133,7 @@ struct MigratorTests {
         try writer.write { db in
             try db.execute(sql: "INSERT INTO feeds (id, url, created_at) VALUES ('a', 'https://example.com/a', 1)")
         }
-        let reader = try MonitorDatabase.openForReading(path: path)
+        let reader = try MonitorDatabase.openExisting(path: path, readOnly: true)
         #expect(try reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM feeds") } == 1)
         #expect(throws: DatabaseError.self) {
             try reader.writeWithoutTransaction { try $0.execute(sql: "DELETE FROM feeds") }
@@ -148,10 +148,10 @@ struct MigratorTests {
     @Test("read-only opening of a missing or unmigrated file says what to do")
     func readOnlyMissing() throws {
         let path = try temporaryDatabasePath()
-        let missing = #expect(throws: StoreError.self) { _ = try MonitorDatabase.openForReading(path: path) }
+        let missing = #expect(throws: StoreError.self) { _ = try MonitorDatabase.openExisting(path: path, readOnly: true) }
         #expect(missing?.description.contains("no such file") == true)
         _ = try DatabaseQueue(path: path)  // an empty SQLite file
-        let outdated = #expect(throws: StoreError.self) { _ = try MonitorDatabase.openForReading(path: path) }
+        let outdated = #expect(throws: StoreError.self) { _ = try MonitorDatabase.openExisting(path: path, readOnly: true) }
         #expect(outdated == .databaseOutdated(path: path, databaseVersion: 0, binaryVersion: Migration.shipped.count))
     }
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The content hash of an item: SHA-256 of its title and text, case-folded with white space
@@ -6,6 +5,6 @@ import Foundation
 enum ContentHash {
     static func of(title: String, text: String) -> String {
         let normalised = HTMLText.collapseWhitespace(title).lowercased() + "\n" + HTMLText.collapseWhitespace(text).lowercased()
-        return SHA256.hash(data: Data(normalised.utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256Hex.of(normalised)
     }
 }

@@ -8,6 +8,6 @@ func runUntilShutdown(_ work: @escaping @Sendable () async throws -> Void) async
     } catch is CancellationError {
         return
     } catch where Task.isCancelled {
-        return  // GRDB and others report cancellation with their own errors
+        return  // libraries below (the store, HTTP) may report cancellation with their own errors
     }
 }

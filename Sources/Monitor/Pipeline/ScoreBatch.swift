@@ -41,7 +41,7 @@ public struct ScoreBatch: Sendable {
         try zip(zip(items, texts), results).map { pair, result in
             let (item, text) = pair
             let score = ItemScore(result, settings: risk, sourceWeight: weights[item.feedID] ?? 1)
-            let words = score.explanation.map { ["word": $0.word, "weight": ($0.weight * 10_000).rounded() / 10_000] as [String: Any] }
+            let words = score.explanation.map { ["word": $0.word, "weight": JSONText.rounded($0.weight)] as [String: Any] }
             let record = ScoreRecord(itemID: item.id, modelVersion: modelVersion, heads: try JSONText.encode(score.heads),
                                      sentiment: score.sentiment, risk: score.risk, label: score.label, topic: score.topic,
                                      explanation: try JSONText.encode(words), scoredAt: now)

@@ -93,6 +93,16 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case endpointGone
     /// Not sent: the endpoint was already switched off.
     case endpointDisabled
+
+    /// The status the delivery ends in; nil while it stays pending.
+    public var finalStatus: DeliveryStatus? {
+        switch self {
+        case .delivered: .delivered
+        case .retry: nil
+        case .failed: .failed
+        case .endpointGone, .endpointDisabled: .disabled
+        }
+    }
 }
 
 /// One attempt's facts; nil when no request was made.

@@ -52,7 +52,7 @@ public struct FeedPollUpdate: Sendable {
     public enum Outcome: Sendable {
         /// A usable answer (200 or 304): the error streak resets and the feed is healthy.
         case success(etag: String?, lastModified: String?, url: String)
-        /// A failure; `unhealthy` marks the poll that turned the feed unhealthy.
+        /// A failure; `turnsUnhealthy` marks the poll that turned the feed unhealthy.
         case failure(error: String, streak: Int, turnsUnhealthy: Bool)
     }
     public var feedID: String

@@ -28,17 +28,12 @@ public struct PipelineCounts: Sendable, Equatable {
 }
 
 /// Gauges for `/metrics`.
-public struct StoreGauges: Sendable, Equatable {
+public struct StoreGauges: Sendable {
     public var alertsByState: [AlertState: Int]
     public var deliveriesByStatus: [DeliveryStatus: Int]
     /// Per feed: items new and duplicate since the feed was added.
     public var feedItems: [(feedID: String, new: Int, duplicates: Int)]
     public var bytes: Int
-
-    public static func == (a: StoreGauges, b: StoreGauges) -> Bool {
-        a.alertsByState == b.alertsByState && a.deliveriesByStatus == b.deliveriesByStatus && a.bytes == b.bytes
-            && a.feedItems.map(\.feedID) == b.feedItems.map(\.feedID)
-    }
 
     public init(alertsByState: [AlertState: Int], deliveriesByStatus: [DeliveryStatus: Int],
                 feedItems: [(feedID: String, new: Int, duplicates: Int)], bytes: Int) {

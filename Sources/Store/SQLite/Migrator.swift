@@ -28,6 +28,8 @@ public struct Migrator: Sendable {
         public let name: String
         public let checksum: String
         public let appliedAt: Date
+        /// The file it was shipped as, e.g. `0002_feed_configured_url.sql`.
+        public var fileName: String { Migration(version: version, name: name, sql: "").fileName }
     }
 
     /// Applies what is missing; returns the versions applied by this call.

@@ -29,11 +29,6 @@ public enum MonitorDatabase {
         return pool
     }
 
-    /// Opens an existing database read-only and checks its schema is the one this binary expects.
-    public static func openForReading(path: String, migrator: Migrator? = nil) throws -> DatabasePool {
-        try openExisting(path: path, readOnly: true, migrator: migrator)
-    }
-
     /// Opens an existing database (read-only, or for writing without creating anything) and checks
     /// its schema is the one this binary expects.
     public static func openExisting(path: String, readOnly: Bool, migrator: Migrator? = nil) throws -> DatabasePool {

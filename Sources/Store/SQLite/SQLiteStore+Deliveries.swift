@@ -20,25 +20,19 @@ extension SQLiteStore: DeliveryStore {
     public func recordDelivery(_ delivery: DeliveryRecord, outcome: DeliveryOutcome, attempt: DeliveryAttempt?, at now: Date) async throws {
         try await pool.write { db in
             let attempted = attempt == nil ? 0 : 1
-            switch outcome {
-            case let .retry(next):
+            if case let .retry(next) = outcome {
                 try db.execute(sql: "UPDATE webhook_deliveries SET attempts = attempts + ?, next_attempt_at = ?, last_attempt_at = ? WHERE id = ?",
                                arguments: [attempted, next.millis, now.millis, delivery.id])
-            case .delivered, .failed, .endpointDisabled, .endpointGone:
-                let status: DeliveryStatus = switch outcome {
-                case .delivered: .delivered
-                case .failed: .failed
-                default: .disabled
-                }
+            } else if let status = outcome.finalStatus {
                 try db.execute(sql: """
                     UPDATE webhook_deliveries SET status = ?, attempts = attempts + ?, last_attempt_at = ?, delivered_at = ? WHERE id = ?
                     """, arguments: [status, attempted, now.millis, status == .delivered ? now.millis : nil, delivery.id])
-                if outcome == .endpointGone {
-                    try db.execute(sql: """
-                        INSERT INTO webhook_endpoints (id, disabled_at, reason) VALUES (?, ?, '410 Gone')
-                        ON CONFLICT(id) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason
-                        """, arguments: [delivery.webhookID, now.millis])
-                }
+            }
+            if outcome == .endpointGone {
+                try db.execute(sql: """
+                    INSERT INTO webhook_endpoints (id, disabled_at, reason) VALUES (?, ?, '410 Gone')
+                    ON CONFLICT(id) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason
+                    """, arguments: [delivery.webhookID, now.millis])
             }
             if let attempt {
                 try db.execute(sql: """

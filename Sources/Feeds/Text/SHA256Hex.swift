@@ -1,11 +1,13 @@
 import Crypto
 import Foundation
 
-/// Lower-case hex of SHA-256 prefixes, without a formatter per byte.
-enum Hex {
+/// Lower-case hex of a SHA-256 digest (or its first bytes), without a formatter per byte: item
+/// content hashes are computed for every fetched item, alert fingerprints for every rule pass.
+public enum SHA256Hex {
     static let digits = Array("0123456789abcdef".utf8)
 
-    static func prefix(of text: String, bytes: Int) -> String {
+    /// The hex of the first `bytes` bytes (all 32 by default) of SHA-256 of `text`'s UTF-8.
+    public static func of(_ text: String, bytes: Int = 32) -> String {
         let digest = SHA256.hash(data: Data(text.utf8))
         var out = [UInt8]()
         out.reserveCapacity(bytes * 2)
