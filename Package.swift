@@ -9,8 +9,8 @@ import PackageDescription
 //   Transformer       safetensors, BERT encoder, classification heads, explanations
 //   Feeds             feed documents to normalised items: safe XML, RSS/Atom/JSON Feed/social JSON
 //   CurlHTTP          concurrent HTTP over libcurl's multi interface (feeds now, webhooks later)
-//   Store             all SQL: typed records and states, named operations (protocols), the SQLite backend (GRDB),
-//                     migrations, retention
+//   Store             all SQL: typed records and states, named operations (protocols), the SQLite backend (GRDB), the PostgreSQL
+//                     backend (PostgresNIO), migrations, leases between instances, retention
 //   Config            configuration decode/validate, durations, JSON text, the injected time source
 //   Alerts            entity metrics, the pure alert state machine, payloads, one evaluation pass
 //   Reports           the risk report (monitorctl query, /v1/risk, the dashboard)
@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     ],
     targets: [
         .systemLibrary(
@@ -60,7 +62,10 @@ let package = Package(
             name: "Store",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(

@@ -13,9 +13,12 @@ public enum APIRoutes {
         let stats: PipelineStats
         let backlog: ScoringBacklog
         let modelVersion: String
+        let instanceID: String
         let started: Date
 
-        public init(current: CurrentConfig, store: any MonitorStore, stats: PipelineStats, backlog: ScoringBacklog, modelVersion: String) {
+        public init(current: CurrentConfig, store: any MonitorStore, stats: PipelineStats, backlog: ScoringBacklog, modelVersion: String,
+                    instanceID: String) {
+            self.instanceID = instanceID
             self.current = current
             self.store = store
             self.stats = stats
@@ -64,7 +67,8 @@ public enum APIRoutes {
         let pipelineAlive = Date().timeIntervalSince(heartbeat) < 30
         let ok = databaseOK && pipelineAlive
         return try json([
-            "status": ok ? "ok" : "unavailable", "database": databaseOK,
+            "status": ok ? "ok" : "unavailable", "database": databaseOK, "instance": deps.instanceID,
+            "backend": deps.current.config.database.backend,
             "pipeline": ["alive": pipelineAlive, "lastHeartbeat": JSONText.timestamp(heartbeat),
                          "backlog": deps.backlog.count, "modelVersion": deps.modelVersion] as [String: Any],
             "feeds": ["configured": configured.count, "healthy": healthy, "backingOff": backingOff, "unhealthy": unhealthy.sorted()] as [String: Any],

@@ -54,11 +54,12 @@ private struct ConfigBuilder {
     let environment: [String: String]
     let secrets: SecretHandling
 
-    static let topKeys = ["database", "model", "engine", "http", "polling", "risk", "delivery", "api", "retention", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
+    static let topKeys = ["database", "databasePasswordEnv", "databasePasswordFile", "cluster", "model", "engine", "http", "polling", "risk", "delivery", "api", "retention", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
 
     func build(_ document: JSONValue, file: String) -> MonitorConfig? {
         guard let top = reader.object(document, at: "", allowed: Self.topKeys) else { return nil }
-        let database = top.required("database").flatMap { path($0.value, at: $0.path) }
+        let database = top.required("database").flatMap { self.database($0.value, at: $0.path, top: top) }
+        let cluster = self.cluster(top.optional("cluster"))
         let model = top.required("model").flatMap { path($0.value, at: $0.path) }
         let engine = engine(top.optional("engine"))
         let http = http(top.optional("http"))
@@ -91,11 +92,18 @@ private struct ConfigBuilder {
                 }
             }
         }
+        if let cluster, let http, let delivery {
+            // A lease must outlive the work it covers, or a slow transfer would be taken over mid-way.
+            for (name, timeout) in [("http.timeout", http.timeout), ("delivery.timeout", delivery.timeout)] where timeout >= cluster.leaseTimeout {
+                reader.report("cluster.leaseTimeout", "must be longer than \(name) (\(DurationText.format(timeout))), "
+                              + "got \(DurationText.format(cluster.leaseTimeout))")
+            }
+        }
         guard reader.issues.isEmpty else { return nil }
-        guard let database, let model, let engine, let http, let polling, let risk, let delivery, let api, let retention, let feeds, let watchlist, let rules, let webhooks,
+        guard let database, let cluster, let model, let engine, let http, let polling, let risk, let delivery, let api, let retention, let feeds, let watchlist, let rules, let webhooks,
               let shutdownTimeout
         else { return nil }
-        return MonitorConfig(file: file, database: database, model: model, engine: engine, http: http, polling: polling, risk: risk, delivery: delivery, api: api, retention: retention, feeds: feeds,
+        return MonitorConfig(file: file, database: database, cluster: cluster, model: model, engine: engine, http: http, polling: polling, risk: risk, delivery: delivery, api: api, retention: retention, feeds: feeds,
                              watchlist: watchlist, rules: rules, webhooks: webhooks, logLevel: logLevel,
                              shutdownTimeout: shutdownTimeout)
     }
@@ -104,6 +112,55 @@ private struct ConfigBuilder {
     func path(_ value: JSONValue, at keyPath: String) -> String? {
         guard let text = reader.string(value, at: keyPath) else { return nil }
         return URL(fileURLWithPath: text, relativeTo: folder).standardizedFileURL.path
+    }
+
+    /// `database`: a PostgreSQL URI, else an SQLite file path. A PostgreSQL password comes from the URI,
+    /// `databasePasswordEnv` or `databasePasswordFile` (at most one; never printed).
+    func database(_ value: JSONValue, at keyPath: String, top: ObjectFields) -> DatabaseLocation? {
+        guard let text = reader.string(value, at: keyPath) else { return nil }
+        let env = top.optional("databasePasswordEnv"), file = top.optional("databasePasswordFile")
+        guard DatabaseLocation.isPostgresURI(text) else {
+            for (p, _) in [env, file].compactMap({ $0 }) { reader.report(p, "only applies to a postgresql:// database") }
+            return path(value, at: keyPath).map { .sqlite(path: $0) }
+        }
+        var location: PostgresLocation
+        do {
+            location = try PostgresLocation(uri: text)
+        } catch {
+            reader.report(keyPath, "not a usable PostgreSQL URI: \(error)")
+            return nil
+        }
+        let sources = (location.password != nil ? 1 : 0) + (env != nil ? 1 : 0) + (file != nil ? 1 : 0)
+        guard sources <= 1 else {
+            reader.report(keyPath, "give the password once: in the URI, \"databasePasswordEnv\" or \"databasePasswordFile\"")
+            return nil
+        }
+        if let (p, v) = env, let name = reader.string(v, at: p) {
+            guard let password = environment[name] else { reader.report(p, "environment variable \(name) is not set"); return nil }
+            location.password = password
+        }
+        if let (p, v) = file, let path = path(v, at: p) {
+            guard let password = try? String(contentsOfFile: path, encoding: .utf8) else {
+                reader.report(p, "cannot read password file \(path)")
+                return nil
+            }
+            location.password = password.trimmingCharacters(in: .newlines)
+        }
+        return .postgres(location)
+    }
+
+    func cluster(_ field: (path: String, value: JSONValue)?) -> ClusterSettings? {
+        var settings = ClusterSettings()
+        guard let field else { return settings }
+        guard let object = reader.object(field.value, at: field.path, allowed: ["leaseTimeout", "maxConnections"]) else { return nil }
+        var valid = true
+        if let (p, v) = object.optional("leaseTimeout") {
+            if let d = reader.duration(v, at: p, minimum: .seconds(1)) { settings.leaseTimeout = d } else { valid = false }
+        }
+        if let (p, v) = object.optional("maxConnections") {
+            if let n = reader.integer(v, at: p, in: 2...200) { settings.maxConnections = n } else { valid = false }
+        }
+        return valid ? settings : nil
     }
 
     /// A list whose elements carry an id; duplicates are reported. Absent means empty.

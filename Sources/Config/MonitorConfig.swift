@@ -8,8 +8,10 @@ import Store
 public struct MonitorConfig: Sendable, Equatable {
     /// The file this configuration was read from.
     public var file: String
-    /// The SQLite database file.
-    public var database: String
+    /// The SQLite database file, or the PostgreSQL server that several instances share.
+    public var database: DatabaseLocation
+    /// How instances sharing a PostgreSQL database hand work between them.
+    public var cluster: ClusterSettings
     /// The model folder (Hugging Face layout).
     public var model: String
     public var engine: EngineSettings
@@ -177,6 +179,21 @@ public struct RiskSettings: Sendable, Equatable {
 }
 
 /// Webhook delivery: retries and their schedule.
+/// Work sharing between instances (`cluster`); on SQLite there is one instance and the leases only
+/// make a restart after a crash resume where it stopped.
+public struct ClusterSettings: Sendable, Equatable {
+    /// A claim (feed, scoring batch, delivery, role) an instance does not renew or release runs out
+    /// after this long, and another instance takes the work.
+    public var leaseTimeout: Duration
+    /// Connections each instance keeps to PostgreSQL at most.
+    public var maxConnections: Int
+
+    public init(leaseTimeout: Duration = .seconds(30), maxConnections: Int = 10) {
+        self.leaseTimeout = leaseTimeout
+        self.maxConnections = maxConnections
+    }
+}
+
 public struct DeliverySettings: Sendable, Equatable {
     /// Waits before the 2nd, 3rd, … attempt; the last one repeats until `giveUpAfter`. Each gets ±20% jitter.
     public var retrySchedule: [Duration]

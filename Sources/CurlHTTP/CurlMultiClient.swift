@@ -31,6 +31,10 @@ public final class CurlMultiClient: Sendable {
         self.maxPerHost = max(1, maxPerHost)
         multi = curl_multi_init()!
         _ = CCurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxPerHost)
+        // Keep idle connections for reuse however few transfers run at a time: libcurl's default cache
+        // is 4 per transfer in flight, so polls that arrive spread out (one lease at a time) would
+        // otherwise close and reopen connections.
+        _ = CCurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(self.maxConcurrent, 4 * self.maxPerHost))
         let thread = Thread { [self] in self.loop() }
         thread.name = "curl-multi"
         thread.start()

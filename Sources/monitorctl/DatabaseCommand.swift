@@ -8,7 +8,16 @@ import Store
 struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Show the database's schema version, size, row counts and retention (read-only).")
+        abstract: "Show the database's schema version, size, row counts, running instances and retention (read-only).",
+        subcommands: [DatabaseStatusCommand.self, DatabaseCopyCommand.self],
+        defaultSubcommand: DatabaseStatusCommand.self)
+}
+
+/// `monitorctl db` / `monitorctl db status`.
+struct DatabaseStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the database's schema version, size, row counts, running instances and retention (read-only).")
 
     @OptionGroup var options: ConfigOptions
 
@@ -18,7 +27,11 @@ struct DatabaseCommand: AsyncParsableCommand {
         let policy = config.retention.policy
         let preview = try await store.retentionPreview(policy, at: Date())
         let last = try await store.lastRetentionRun()
-        print("database: \(info.location)")
+        let now = Date()
+        let instances = try await store.instances(heartbeatAfter: now.addingTimeInterval(-3 * config.cluster.leaseTimeout.seconds))
+        let roles = try await store.roles()
+        await store.close()
+        print("database: \(info.location) (\(info.backend))")
         print("size: \(ByteCountFormatter.string(fromByteCount: Int64(info.bytes), countStyle: .file))")
         print("schema version: \(info.applied.last?.version ?? 0)")
         for migration in info.applied {
@@ -26,6 +39,12 @@ struct DatabaseCommand: AsyncParsableCommand {
         }
         for (table, count) in info.rowCounts {
             print("\(table.padding(toLength: 20, withPad: " ", startingAt: 0)) \(count)")
+        }
+        print("instances: \(instances.isEmpty ? "none running" : "\(instances.count) running")")
+        for instance in instances {
+            let held = roles.filter { $0.owner == instance.id && $0.until > now }.map(\.role.rawValue)
+            print("  \(instance.id)  \(instance.version)  started \(instance.startedAt.formatted(.iso8601))"
+                  + "  heartbeat \(instance.heartbeatAt.formatted(.iso8601))" + (held.isEmpty ? "" : "  roles: \(held.joined(separator: ", "))"))
         }
         print("retention: \(Self.describe(policy))")
         if !policy.keepsEverything {

@@ -38,7 +38,8 @@ struct RescoreCommand: AsyncParsableCommand {
         let scorer = ScoreBatch(config: config)
         var cursor: Int64 = 0, done = 0
         while true {
-            let pending = try await store.unscoredItems(after: cursor, modelVersion: version, limit: batchSize, publishedSince: sinceDate)
+            let pending = try await store.unscoredItems(after: cursor, modelVersion: version, limit: batchSize, publishedSince: sinceDate,
+                                                              claim: nil)
             guard let last = pending.last else { break }
             let texts = pending.map { ScoringService.text(title: $0.title, summary: $0.summary) }
             let results = classifier.classify(texts, batchSize: batchSize, explain: true)

@@ -54,21 +54,20 @@ struct AlertEngineTests {
     let model = "m@1"
 
     /// A migrated store with the feed `wire` and nothing else.
-    func store() async throws -> SQLiteStore {
-        let folder = try TemporaryFolder()
-        let store = try SQLiteStore(path: folder.path("m.sqlite"), mode: .createAndMigrate)
+    func store(_ backend: Backend) async throws -> any MonitorStore {
+        let store = try await backend.makeStore()
         _ = try await store.syncFeeds([FeedSpec(id: "wire", url: "http://x")], at: Date(millis: 0))
         return store
     }
 
     /// Stores one scored item about Contoso (CTSO) published at `at`, as the poller and scorer would.
-    func add(_ store: SQLiteStore, label: String, risk: Double, at: Date) async throws {
+    func add(_ store: any MonitorStore, label: String, risk: Double, at: Date) async throws {
         let id = UUID().uuidString
         let item = NewItem(canonicalID: id, contentHash: id, dedupeByContent: false, title: "Contoso \(label)", link: nil, summary: "",
                            authorsJSON: "[]", rawJSON: "{}", publishedAt: at, publishedEstimated: false)
         _ = try await store.recordPoll(FeedPollUpdate(feedID: "wire", status: 200, outcome: .success(etag: nil, lastModified: nil, url: "http://x"),
                                                       nextPollAt: at, at: at), items: [item], sourceAlert: nil)
-        let stored = try await store.unscoredItems(after: 0, modelVersion: model, limit: 1000, publishedSince: nil)
+        let stored = try await store.unscoredItems(after: 0, modelVersion: model, limit: 1000, publishedSince: nil, claim: nil)
         let scored = stored.map { item in
             ScoredItem(score: ScoreRecord(itemID: item.id, modelVersion: model, heads: "{}", sentiment: label == "negative" ? -0.9 : 0,
                                           risk: risk, label: label, topic: "Earnings", explanation: #"[{"word":"plunge","weight":0.3}]"#,
@@ -91,7 +90,7 @@ struct AlertEngineTests {
                   cooldown: cooldown, forDuration: duration, entities: [], severity: .critical, webhooks: [])
     }
 
-    func outbox(_ store: SQLiteStore) async throws -> [WebhookEventType] {
+    func outbox(_ store: any MonitorStore) async throws -> [WebhookEventType] {
         try await store.deliveries(failedOnly: false, limit: 100).map(\.delivery.eventType).reversed()
     }
 
@@ -99,9 +98,9 @@ struct AlertEngineTests {
         try await evaluator.evaluate(config: config, modelVersion: model, now: now).map(\.event)
     }
 
-    @Test("pending while `for` runs, then firing with one notification; repeats after the cooldown; resolves below the hysteresis line")
-    func lifecycle() async throws {
-        let store = try await store()
+    @Test("pending while `for` runs, then firing with one notification; repeats after the cooldown; resolves below the hysteresis line", arguments: Backend.available)
+    func lifecycle(backend: Backend) async throws {
+        let store = try await store(backend)
         let engine = AlertEvaluator(store: store)
         let config = try config(rule(for: .seconds(60), cooldown: .seconds(600)))
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -137,9 +136,9 @@ struct AlertEngineTests {
         #expect(alert?.state == .resolved && alert?.resolvedAt == t0 + 666)
     }
 
-    @Test("a pending alert whose condition clears is cancelled without a notification; minItems guards thin windows")
-    func pendingCancelled() async throws {
-        let store = try await store()
+    @Test("a pending alert whose condition clears is cancelled without a notification; minItems guards thin windows", arguments: Backend.available)
+    func pendingCancelled(backend: Backend) async throws {
+        let store = try await store(backend)
         let engine = AlertEvaluator(store: store)
         let config = try config(rule(for: .seconds(60)))
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -154,9 +153,9 @@ struct AlertEngineTests {
         #expect(alert?.state == .resolved, "a cancelled alert is stored as resolved")
     }
 
-    @Test("a silence on the symbol or the rule records the alert but sends nothing; lifting it notifies the still-firing alert")
-    func silenced() async throws {
-        let store = try await store()
+    @Test("a silence on the symbol or the rule records the alert but sends nothing; lifting it notifies the still-firing alert", arguments: Backend.available)
+    func silenced(backend: Backend) async throws {
+        let store = try await store(backend)
         let engine = AlertEvaluator(store: store)
         let config = try config(rule())
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)

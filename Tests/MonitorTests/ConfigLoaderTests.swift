@@ -9,7 +9,7 @@ struct ConfigLoaderTests {
     func shippedConfig() throws {
         let file = repositoryRoot.appendingPathComponent("config.json").path
         let config = try ConfigLoader.load(file: file, environment: [:])
-        #expect(config.database == repositoryRoot.appendingPathComponent("var/monitor.sqlite").path)
+        #expect(config.database == .sqlite(path: repositoryRoot.appendingPathComponent("var/monitor.sqlite").path))
         #expect(config.model.hasPrefix(repositoryRoot.appendingPathComponent("models").path))
         #expect(config.http.userAgent.contains("@"), "SEC EDGAR needs a contact address in the User-Agent")
         #expect(config.api == APISettings(host: "127.0.0.1", port: 8787))
@@ -40,7 +40,7 @@ struct ConfigLoaderTests {
     func defaults() throws {
         let config = try ConfigLoader.parse(Array(#"{"database": "/data/m.sqlite", "model": "m"}"#.utf8),
                                             file: "/etc/finsent/config.json", environment: [:])
-        #expect(config.database == "/data/m.sqlite")
+        #expect(config.database == .sqlite(path: "/data/m.sqlite"))
         #expect(config.model == "/etc/finsent/m")
         #expect(config.http.maxBodyBytes == 10 * 1024 * 1024)
         #expect(config.http.timeout == .seconds(20))

@@ -16,8 +16,8 @@ struct FeedPollerServiceTests {
         <item><guid>g3</guid><title>Oil rises on OPEC cuts</title></item></channel></rss>
         """
 
-    @Test("500s back off exponentially to the cap, turn the feed unhealthy with a source alert, and recovery resolves it")
-    func backoffAndHealth() async throws {
+    @Test("500s back off exponentially to the cap, turn the feed unhealthy with a source alert, and recovery resolves it", arguments: Backend.available)
+    func backoffAndHealth(backend: Backend) async throws {
         let server = try LocalHTTPServer { _ in .init(status: 500, text: "oops") }
         defer { server.stop() }
         server.setHandler { [server] _ in server.requests.count <= 5 ? .init(status: 500, text: "oops") : .init(text: Self.feed) }
@@ -26,10 +26,10 @@ struct FeedPollerServiceTests {
              "feeds": [{"id": "flaky", "url": "\(server.url("/flaky"))", "interval": "1s"}],
              "webhooks": [{"id": "desk", "url": "http://127.0.0.1:1/h", "secretEnv": "S"}]}
             """)
-        let store = try makeStore()
+        let store = try await backend.makeStore()
         let time = ManualTime()
         let outbox = PipelineSignal()
-        let poller = FeedPoller(current: CurrentConfig(config), store: store, outboxWritten: outbox, time: time, logger: quietLogger)
+        let poller = FeedPoller(current: CurrentConfig(config), store: store, outboxWritten: outbox, time: time, instanceID: "test", logger: quietLogger)
         let task = Task { try await poller.run() }
         defer { task.cancel() }
 
@@ -64,17 +64,17 @@ struct FeedPollerServiceTests {
         #expect(server.requests.count == 6)
     }
 
-    @Test("a reload that changes the feeds restarts the poller on the new list at once; other reloads do not")
-    func reloadRestartsPolling() async throws {
+    @Test("a reload that changes the feeds restarts the poller on the new list at once; other reloads do not", arguments: Backend.available)
+    func reloadRestartsPolling(backend: Backend) async throws {
         let server = try LocalHTTPServer { _ in .init(text: Self.feed) }
         defer { server.stop() }
         func config(_ paths: [String], logLevel: String = "info") throws -> MonitorConfig {
             let feeds = paths.map { #"{"id": "\#($0)", "url": "\#(server.url("/" + $0))", "interval": "1h"}"# }.joined(separator: ",")
             return try makeConfig(#"{"database": "m.sqlite", "model": "m", "logLevel": "\#(logLevel)", "feeds": [\#(feeds)]}"#)
         }
-        let store = try makeStore()
+        let store = try await backend.makeStore()
         let current = CurrentConfig(try config(["a"]))
-        let poller = FeedPoller(current: current, store: store, time: ManualTime(), logger: quietLogger)
+        let poller = FeedPoller(current: current, store: store, time: ManualTime(), instanceID: "test", logger: quietLogger)
         let task = Task { try await poller.run() }
         defer { task.cancel() }
         try await until("feed a polled") { server.requests.count == 1 }
@@ -87,13 +87,13 @@ struct FeedPollerServiceTests {
     }
 
     /// Runs the poller over `feeds` until `done` holds, advancing the manual clock to each next poll.
-    func poll(_ feeds: String, environment: [String: String] = [:], time: ManualTime, log: CapturedLog = CapturedLog(),
-              until done: @escaping (SQLiteStore) async throws -> Bool) async throws -> SQLiteStore {
+    func poll(backend: Backend, _ feeds: String, environment: [String: String] = [:], time: ManualTime, log: CapturedLog = CapturedLog(),
+              until done: @escaping (any MonitorStore) async throws -> Bool) async throws -> any MonitorStore {
         let config = try ConfigLoader.parse(Array("""
             {"database": "m.sqlite", "model": "m", "http": {"userAgent": "FinSentTest/1 (ops@example.com)"}, "feeds": \(feeds)}
             """.utf8), file: "/tmp/finsent-test/config.json", environment: environment)
-        let store = try makeStore()
-        let poller = FeedPoller(current: CurrentConfig(config), store: store, time: time, logger: log.logger)
+        let store = try await backend.makeStore()
+        let poller = FeedPoller(current: CurrentConfig(config), store: store, time: time, instanceID: "test", logger: log.logger)
         let task = Task { try await poller.run() }
         defer { task.cancel() }
         try await until("the polls the test waits for") {
@@ -116,8 +116,8 @@ struct FeedPollerServiceTests {
         return text + "</channel></rss>"
     }
 
-    @Test("200 then 304: conditional GET with ETag and Last-Modified, User-Agent and extra headers sent, each item stored once even when syndicated")
-    func conditionalGetAndStoreOnce() async throws {
+    @Test("200 then 304: conditional GET with ETag and Last-Modified, User-Agent and extra headers sent, each item stored once even when syndicated", arguments: Backend.available)
+    func conditionalGetAndStoreOnce(backend: Backend) async throws {
         let server = try LocalHTTPServer { request in
             switch request.path {
             case "/feed":
@@ -130,7 +130,7 @@ struct FeedPollerServiceTests {
         }
         defer { server.stop() }
         let log = CapturedLog()
-        let store = try await poll("""
+        let store = try await poll(backend: backend, """
             [{"id": "wire", "url": "\(server.url("/feed"))", "interval": "1s", "headers": {"X-Api-Key": "${FEED_TOKEN}"}},
              {"id": "copies", "url": "\(server.url("/copies"))", "interval": "1s"}]
             """, environment: ["FEED_TOKEN": "tok-123"], time: ManualTime(), log: log) { store in
@@ -152,8 +152,8 @@ struct FeedPollerServiceTests {
         #expect(log.text.contains("polled") && !log.text.contains("tok-123"), "the header value (a secret) is never logged")
     }
 
-    @Test("429 and 503 with Retry-After, in seconds and as an HTTP date, delay the next poll; then the interval again")
-    func retryAfter() async throws {
+    @Test("429 and 503 with Retry-After, in seconds and as an HTTP date, delay the next poll; then the interval again", arguments: Backend.available)
+    func retryAfter(backend: Backend) async throws {
         let time = ManualTime()
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -167,7 +167,7 @@ struct FeedPollerServiceTests {
             return .init(status: 503, headers: [("Retry-After", formatter.string(from: time.now.addingTimeInterval(40)))], text: "busy")
         }
         let start = time.now
-        let store = try await poll("""
+        let store = try await poll(backend: backend, """
             [{"id": "seconds", "url": "\(server.url("/seconds"))", "interval": "1s"},
              {"id": "date", "url": "\(server.url("/date"))", "interval": "1s"}]
             """, time: time) { store in

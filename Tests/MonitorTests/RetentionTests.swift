@@ -12,14 +12,14 @@ struct RetentionTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     /// Stores `count` scored items about CTSO fetched and published at `at`; returns their ids.
-    func ingest(_ store: SQLiteStore, count: Int, at: Date, prefix: String) async throws {
+    func ingest(_ store: any MonitorStore, count: Int, at: Date, prefix: String) async throws {
         let items = (0..<count).map { i in
             NewItem(canonicalID: "\(prefix)-\(i)", contentHash: "\(prefix)-\(i)", dedupeByContent: false, title: "Contoso \(prefix) \(i)",
                     link: nil, summary: "", authorsJSON: "[]", rawJSON: #"{"big":"raw json"}"#, publishedAt: at, publishedEstimated: false)
         }
         _ = try await store.recordPoll(FeedPollUpdate(feedID: "wire", status: 200, outcome: .success(etag: nil, lastModified: nil, url: "http://x"),
                                                       nextPollAt: at, at: at), items: items, sourceAlert: nil)
-        let pending = try await store.unscoredItems(after: 0, modelVersion: model, limit: 100_000, publishedSince: nil)
+        let pending = try await store.unscoredItems(after: 0, modelVersion: model, limit: 100_000, publishedSince: nil, claim: nil)
         try await store.writeScores(pending.map { item in
             ScoredItem(score: ScoreRecord(itemID: item.id, modelVersion: model, heads: "{}", sentiment: -0.5, risk: 0.5, label: "negative",
                                           topic: nil, explanation: nil, scoredAt: at),
@@ -28,13 +28,13 @@ struct RetentionTests {
         })
     }
 
-    func rows(_ store: SQLiteStore, _ table: String) async throws -> Int {
+    func rows(_ store: any MonitorStore, _ table: String) async throws -> Int {
         try await store.info().rowCounts.first { $0.table == table }?.rows ?? -1
     }
 
-    @Test("old items go with their scores and mentions, in batches, while new items keep arriving; the pass is recorded")
-    func deletesWhileIngesting() async throws {
-        let store = try makeStore()
+    @Test("old items go with their scores and mentions, in batches, while new items keep arriving; the pass is recorded", arguments: Backend.available)
+    func deletesWhileIngesting(backend: Backend) async throws {
+        let store = try await backend.makeStore()
         _ = try await store.syncFeeds([FeedSpec(id: "wire", url: "http://x")], at: now)
         try await ingest(store, count: 3000, at: now.addingTimeInterval(-100 * 86_400), prefix: "old")
         try await ingest(store, count: 50, at: now.addingTimeInterval(-86_400), prefix: "recent")
@@ -44,7 +44,7 @@ struct RetentionTests {
         let config = try makeConfig(#"{"database": "m.sqlite", "model": "m", "retention": {"items": "90d"}}"#)
         #expect(config.retention.policy == policy)
         let service = RetentionService(current: CurrentConfig(config), store: store, time: ManualTime(now), batchSize: 100,
-                                       pause: .milliseconds(5), logger: quietLogger)
+                                       pause: .milliseconds(5), instanceID: "test", logger: quietLogger)
         let passRunning = Atomic<Bool>(true)
         // Ingest polls run while the pass deletes; count how many complete before it ends.
         let ingest = Task {
@@ -70,9 +70,9 @@ struct RetentionTests {
         #expect(last.removed.items == 3000 && last.startedAt == now)
     }
 
-    @Test("alert history and the delivery log have their own ages; pending deliveries and each alert's latest event stay")
-    func historyAndLog() async throws {
-        let store = try makeStore()
+    @Test("alert history and the delivery log have their own ages; pending deliveries and each alert's latest event stay", arguments: Backend.available)
+    func historyAndLog(backend: Backend) async throws {
+        let store = try await backend.makeStore()
         let old = now.addingTimeInterval(-40 * 86_400)
         func write(_ fingerprint: String, _ state: AlertState, _ event: AlertEventKind, at: Date, messages: Int) -> AlertWrite {
             let alert = AlertRecord(fingerprint: fingerprint, kind: .threshold, ruleID: "r", entity: "CTSO", state: state, severity: .warning,

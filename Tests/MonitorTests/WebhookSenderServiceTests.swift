@@ -14,22 +14,22 @@ struct WebhookSenderServiceTests {
     let secret = WebhookSecret(key: Array(Data(base64Encoded: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")!))
 
     struct Rig {
-        let store: SQLiteStore
+        let store: any MonitorStore
         let time: ManualTime
         let sender: WebhookSender
         let client = CurlMultiClient(maxConcurrent: 4, maxPerHost: 4)
     }
 
-    func rig(receiver: LocalHTTPServer, giveUpAfter: String = "1d") throws -> Rig {
+    func rig(_ backend: Backend, receiver: LocalHTTPServer, giveUpAfter: String = "1d") async throws -> Rig {
         let config = try makeConfig("""
             {"database": "m.sqlite", "model": "m", "delivery": {"retrySchedule": ["5s", "30s", "2m"], "giveUpAfter": "\(giveUpAfter)"},
              "webhooks": [{"id": "desk", "url": "\(receiver.url("/hook"))", "secretEnv": "S"}]}
             """)
-        let store = try makeStore()
+        let store = try await backend.makeStore()
         let time = ManualTime()
         // jitter 0.5 is the middle of ±20%: each wait is exactly its schedule step.
         let sender = WebhookSender(current: CurrentConfig(config), store: store, outboxWritten: PipelineSignal(), time: time,
-                                   jitter: { 0.5 }, logger: quietLogger)
+                                   jitter: { 0.5 }, instanceID: "test", logger: quietLogger)
         return Rig(store: store, time: time, sender: sender)
     }
 
@@ -46,13 +46,13 @@ struct WebhookSenderServiceTests {
         try #require(try await rig.store.deliveries(failedOnly: false, limit: 1).first?.delivery)
     }
 
-    @Test("failed attempts follow the retry schedule exactly, Retry-After stretches a wait, and the message id and signature hold")
-    func retrySchedule() async throws {
+    @Test("failed attempts follow the retry schedule exactly, Retry-After stretches a wait, and the message id and signature hold", arguments: Backend.available)
+    func retrySchedule(backend: Backend) async throws {
         let answers = Mutex<[LocalHTTPServer.Response]>([.init(status: 500), .init(status: 503, headers: [("Retry-After", "600")]),
                                                          .init(status: 502), .init(status: 204)])
         let receiver = try LocalHTTPServer { _ in answers.withLock { $0.isEmpty ? .init(status: 204) : $0.removeFirst() } }
         defer { receiver.stop() }
-        let rig = try rig(receiver: receiver)
+        let rig = try await rig(backend, receiver: receiver)
         defer { rig.client.shutdown() }
         try await enqueue(rig)
         let t0 = rig.time.now
@@ -86,11 +86,11 @@ struct WebhookSenderServiceTests {
         #expect(listed.lastHTTPStatus == 204)
     }
 
-    @Test("a delivery still failing when its next wait would pass giveUpAfter is marked failed, with every attempt recorded")
-    func givesUp() async throws {
+    @Test("a delivery still failing when its next wait would pass giveUpAfter is marked failed, with every attempt recorded", arguments: Backend.available)
+    func givesUp(backend: Backend) async throws {
         let receiver = try LocalHTTPServer { _ in .init(status: 500) }
         defer { receiver.stop() }
-        let rig = try rig(receiver: receiver, giveUpAfter: "1m")
+        let rig = try await rig(backend, receiver: receiver, giveUpAfter: "1m")
         defer { rig.client.shutdown() }
         try await enqueue(rig)
         _ = try await rig.sender.sendDue(client: rig.client)   // t+0 fails: retry at +5s
@@ -107,12 +107,12 @@ struct WebhookSenderServiceTests {
         #expect(receiver.requests.count == 3)
     }
 
-    @Test("410 Gone switches the endpoint off: its later messages are kept, not sent, until `deliveries retry`")
-    func goneDisables() async throws {
+    @Test("410 Gone switches the endpoint off: its later messages are kept, not sent, until `deliveries retry`", arguments: Backend.available)
+    func goneDisables(backend: Backend) async throws {
         let gone = Atomic<Bool>(true)
         let receiver = try LocalHTTPServer { _ in .init(status: gone.load(ordering: .relaxed) ? 410 : 204) }
         defer { receiver.stop() }
-        let rig = try rig(receiver: receiver)
+        let rig = try await rig(backend, receiver: receiver)
         defer { rig.client.shutdown() }
         try await enqueue(rig, fingerprint: "f1")
         _ = try await rig.sender.sendDue(client: rig.client)

@@ -1,12 +1,15 @@
 import Alerts
 import Config
+import Foundation
 import Logging
 import ServiceLifecycle
 import Store
 
 /// Keeps the alerts up to date: evaluates every rule when new scores are written (at most once per
 /// `minimumGap`, since a pass reads every watched entity's window), and every `idleTick` when
-/// nothing arrives, so alerts resolve and pending ones fire as time passes.
+/// nothing arrives, so alerts resolve and pending ones fire as time passes. With several instances
+/// on one database, the one holding the `alerts` role evaluates (renewed every pass; taken over by
+/// another when it lapses), so an alert is raised once.
 public struct AlertService: Service {
     let current: CurrentConfig
     let evaluator: AlertEvaluator
@@ -17,10 +20,14 @@ public struct AlertService: Service {
     let logger: Logger
     let minimumGap: Duration
     let idleTick: Duration
+    let roles: any ClusterStore
+    let instanceID: String
 
-    public init(current: CurrentConfig, store: any AlertStore, modelVersion: String, scoresWritten: PipelineSignal,
+    public init(current: CurrentConfig, store: any AlertStore & ClusterStore, modelVersion: String, scoresWritten: PipelineSignal,
                 outboxWritten: PipelineSignal, time: any TimeSource = SystemTime(), minimumGap: Duration = .seconds(1),
-                idleTick: Duration = .seconds(2), logger: Logger) {
+                idleTick: Duration = .seconds(2), instanceID: String, logger: Logger) {
+        self.roles = store
+        self.instanceID = instanceID
         self.current = current
         self.evaluator = AlertEvaluator(store: store)
         self.modelVersion = modelVersion
@@ -37,7 +44,7 @@ public struct AlertService: Service {
             while !Task.isCancelled {
                 let started = time.now
                 do {
-                    try await evaluateOnce()
+                    if try await holdsRole(at: started) { try await evaluateOnce() }
                 } catch is CancellationError {
                     return
                 } catch {
@@ -48,6 +55,12 @@ public struct AlertService: Service {
                 await scoresWritten.wait(timeout: idleTick - minimumGap)
             }
         }
+    }
+
+    /// Takes or renews the `alerts` role; false while another instance holds it.
+    func holdsRole(at now: Date) async throws -> Bool {
+        let lease = Lease(owner: instanceID, now: now, duration: current.config.cluster.leaseTimeout)
+        return try await roles.acquireRole(.alerts, lease: lease)
     }
 
     /// One pass at the current time; logs each change and wakes the sender when messages were queued.

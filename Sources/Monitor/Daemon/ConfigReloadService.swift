@@ -56,6 +56,7 @@ public struct ConfigReloadService: Service {
     static func restartOnlyChanges(from old: MonitorConfig, to new: MonitorConfig) -> [String] {
         var changes: [String] = []
         if old.database != new.database { changes.append("database") }
+        if old.cluster != new.cluster { changes.append("cluster") }
         if old.api != new.api { changes.append("api.listen") }
         if old.shutdownTimeout != new.shutdownTimeout { changes.append("shutdownTimeout") }
         return changes

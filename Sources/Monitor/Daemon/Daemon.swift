@@ -24,9 +24,17 @@ public enum Daemon {
         StderrLogHandler.bootstrap(level: config.logLevel)
         let logger = Logger(label: "monitord")
 
-        let store: SQLiteStore
+        let instance = InstanceRecord.current(version: FinSentVersion.string, startedAt: Date())
+        var lock: SQLiteDaemonLock?
+        let store: any MonitorStore
         do {
-            store = try await SQLiteStore.open(path: config.database, mode: .createAndMigrate)
+            if case let .sqlite(path) = config.database {
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                lock = try SQLiteDaemonLock(database: path)
+            }
+            store = try await StoreOpener.open(config.database, mode: .createAndMigrate, maxConnections: config.cluster.maxConnections,
+                                               logger: Logger(label: "store"))
+            try await store.registerInstance(instance)
         } catch let error as StoreError {
             logger.critical("\(error)")
             switch error {
@@ -37,8 +45,9 @@ public enum Daemon {
             logger.critical("cannot open the database: \(error)", metadata: ["database": "\(config.database)"])
             return ExitStatus.cannotCreate
         }
-        logger.info("database open", metadata: ["database": "\(config.database)",
-                                                "schema.version": "\(Migration.shipped.last?.version ?? 0)"])
+        let schema = config.database.backend == "sqlite" ? Migration.shipped : Migration.shippedPostgres
+        logger.info("database open", metadata: ["database": "\(config.database)", "backend": "\(config.database.backend)",
+                                                "schema.version": "\(schema.last?.version ?? 0)", "instance": "\(instance.id)"])
 
         let classifier: TextClassifier
         do {
@@ -47,23 +56,28 @@ public enum Daemon {
             logger.info("model loaded", metadata: ["model": "\(classifier.version)", "seconds": "\((ContinuousClock.now - started).seconds)"])
         } catch {
             logger.critical("cannot load the model: \(error)", metadata: ["model": "\(config.model)"])
+            await store.close()
             return ExitStatus.configError
         }
 
-        let group = await makeServiceGroup(config: config, store: store, classifier: classifier, logger: logger)
+        let group = await makeServiceGroup(config: config, store: store, classifier: classifier, instance: instance, logger: logger)
+        defer { withExtendedLifetime(lock) {} }
         do {
             try await group.run()
         } catch {
             logger.critical("stopped on an error: \(error)")
+            await store.close()
             return ExitStatus.failure
         }
+        await store.close()
         logger.info("monitord stopped")
         return ExitStatus.success
     }
 
     /// The daemon's services over an opened store; `time` is the clock every service reads.
     public static func makeServiceGroup(config: MonitorConfig, store: any MonitorStore, classifier: TextClassifier,
-                                        time: any TimeSource = SystemTime(), logger: Logger) async -> ServiceGroup {
+                                        instance: InstanceRecord, time: any TimeSource = SystemTime(), logger: Logger) async -> ServiceGroup {
+        let id = instance.id
         let notifier = SystemdNotifier()
         let current = CurrentConfig(config)
         // Trap SIGHUP before READY=1, so a reload sent right after start-up cannot kill the process.
@@ -76,18 +90,23 @@ public enum Daemon {
         let backlog = ScoringBacklog()
         let stats = PipelineStats()
         let poller = FeedPoller(current: current, store: store, itemsStored: itemsStored, outboxWritten: outboxWritten, backlog: backlog,
-                                stats: stats, time: time, logger: Logger(label: "feeds"))
+                                stats: stats, time: time, instanceID: id, logger: Logger(label: "feeds"))
         let scoring = ScoringService(current: current, store: store, classifier: classifier, itemsStored: itemsStored,
-                                     scoresWritten: scoresWritten, backlog: backlog, stats: stats, time: time, logger: Logger(label: "scoring"))
+                                     scoresWritten: scoresWritten, backlog: backlog, stats: stats, time: time, instanceID: id,
+                                     logger: Logger(label: "scoring"))
         let alerts = AlertService(current: current, store: store, modelVersion: classifier.version, scoresWritten: scoresWritten,
-                                  outboxWritten: outboxWritten, time: time, logger: Logger(label: "alerts"))
+                                  outboxWritten: outboxWritten, time: time, instanceID: id, logger: Logger(label: "alerts"))
         let api = APIRoutes.application(
-            .init(current: current, store: store, stats: stats, backlog: backlog, modelVersion: classifier.version),
+            .init(current: current, store: store, stats: stats, backlog: backlog, modelVersion: classifier.version, instanceID: id),
             host: config.api.host, port: config.api.port, logger: Logger(label: "api"))
-        let sender = WebhookSender(current: current, store: store, outboxWritten: outboxWritten, time: time, logger: Logger(label: "webhooks"))
-        let retention = RetentionService(current: current, store: store, time: time, logger: Logger(label: "retention"))
+        let sender = WebhookSender(current: current, store: store, outboxWritten: outboxWritten, time: time, instanceID: id,
+                                   logger: Logger(label: "webhooks"))
+        let retention = RetentionService(current: current, store: store, time: time, instanceID: id, logger: Logger(label: "retention"))
+        let cluster = ClusterService(current: current, store: store, instance: instance, time: time, logger: Logger(label: "cluster"))
         var configuration = ServiceGroupConfiguration(
             services: [
+                // First in, last out: it releases this instance's leases after the others stopped.
+                .init(service: cluster),
                 .init(service: reload),
                 .init(service: poller),
                 .init(service: scoring),

@@ -14,6 +14,11 @@ import Store
 /// libcurl multi handle on one thread (`CurlMultiClient`), at most `polling.maxPerHost` per
 /// host. A reload that changes feeds, HTTP or polling settings restarts the tasks with the
 /// new configuration; the stored state (ETag, backoff, next poll) carries over.
+///
+/// Before each poll the feed is leased in the database (`cluster.leaseTimeout`): with several
+/// instances on one PostgreSQL database a feed is polled by one of them at a time, from the shared
+/// state (validators, backoff, Retry-After), and the feeds of an instance that died are taken
+/// over when its leases run out.
 public struct FeedPoller: Service {
     let current: CurrentConfig
     let store: any MonitorStore
@@ -25,11 +30,14 @@ public struct FeedPoller: Service {
     let maxBacklog: Int
     let stats: PipelineStats
     let time: any TimeSource
+    /// This instance's id, the owner of its leases.
+    let instanceID: String
 
     public init(current: CurrentConfig, store: any MonitorStore, itemsStored: PipelineSignal = PipelineSignal(),
                 outboxWritten: PipelineSignal = PipelineSignal(), backlog: ScoringBacklog = ScoringBacklog(), maxBacklog: Int = 20_000,
-                stats: PipelineStats = PipelineStats(), time: any TimeSource = SystemTime(), logger: Logger) {
+                stats: PipelineStats = PipelineStats(), time: any TimeSource = SystemTime(), instanceID: String, logger: Logger) {
         self.stats = stats
+        self.instanceID = instanceID
         self.current = current
         self.store = store
         self.itemsStored = itemsStored
@@ -90,12 +98,34 @@ public struct FeedPoller: Service {
                 do { try await time.sleep(for: .milliseconds(500)) } catch { return }
             }
             if Task.isCancelled { return }
+            let now = time.now
+            let lease: FeedLease
+            do {
+                lease = try await store.leaseFeed(id: feed.id, lease: Lease(owner: instanceID, now: now, duration: config.cluster.leaseTimeout))
+            } catch {
+                logger.error("cannot lease the feed; retrying: \(error)", metadata: ["feed": "\(feed.id)"])
+                state.nextPollAt = now.addingTimeInterval(min(feed.interval.seconds, 5))
+                continue
+            }
+            switch lease {
+            case let .leased(shared):
+                state = shared  // the shared state: another instance may have polled it last
+            case let .notYours(shared):
+                // Polled by another instance, or being polled now: look again when it is next due or
+                // that instance's lease runs out (a second from now at the soonest).
+                state = shared
+                state.nextPollAt = max(shared.nextPollAt ?? now, shared.leaseUntil ?? now, now.addingTimeInterval(1))
+                continue
+            case .unknown:
+                state.nextPollAt = now.addingTimeInterval(feed.interval.seconds)  // the row appears with the next sync
+                continue
+            }
             do {
                 state = try await poll(feed, state: state, config: config, client: client)
             } catch is CancellationError {
                 return
             } catch {
-                // The database refused the write: try again after the interval, keep the old state.
+                // The database refused the write: try again after the interval, keep the old state (the lease runs out).
                 logger.error("cannot store poll result: \(error)", metadata: ["feed": "\(feed.id)"])
                 state.nextPollAt = time.now.addingTimeInterval(feed.interval.seconds)
             }

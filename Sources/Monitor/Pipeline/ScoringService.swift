@@ -12,7 +12,9 @@ import Transformer
 /// One inference executor (a serial queue; the engine spreads each batch over
 /// `engine.threads` cores) takes whatever is waiting, up to `engine.batchSize` texts. Each
 /// batch goes classify → `ScoreBatch` (risk, entity tagging) → one store transaction, and then
-/// wakes the alert service.
+/// wakes the alert service. Batches are claimed (`cluster.leaseTimeout`), so instances sharing a
+/// PostgreSQL database score different items; a batch whose instance died is scored by another
+/// once its claim runs out (the cursor goes back to the oldest unscored item when idle).
 ///
 /// `@unchecked Sendable`: the classifier is only used on the serial `inference` queue.
 public final class ScoringService: Service, @unchecked Sendable {
@@ -25,13 +27,15 @@ public final class ScoringService: Service, @unchecked Sendable {
     let logger: Logger
     let stats: PipelineStats
     let time: any TimeSource
+    let instanceID: String
     private let inference = DispatchQueue(label: "finsent.inference", qos: .userInitiated)
 
     public var modelVersion: String { classifier.version }
 
     public init(current: CurrentConfig, store: any MonitorStore, classifier: TextClassifier, itemsStored: PipelineSignal,
                 scoresWritten: PipelineSignal, backlog: ScoringBacklog, stats: PipelineStats, time: any TimeSource = SystemTime(),
-                logger: Logger) {
+                instanceID: String, logger: Logger) {
+        self.instanceID = instanceID
         self.current = current
         self.store = store
         self.classifier = classifier
@@ -48,11 +52,13 @@ public final class ScoringService: Service, @unchecked Sendable {
         logger.info("scoring with \(modelVersion)", metadata: ["heads": "\(classifier.heads.map(\.name).joined(separator: ","))"])
         try await runUntilShutdown { [self] in
             var cursor = start
+            var rewound = time.now
             var batcher = ScoreBatch.Cache()
             while !Task.isCancelled {
                 let (config, generation) = current.configAndGeneration
+                let claim = Lease(owner: instanceID, now: time.now, duration: config.cluster.leaseTimeout)
                 let batch = try await store.unscoredItems(after: cursor, modelVersion: modelVersion, limit: config.engine.batchSize,
-                                                          publishedSince: nil)
+                                                          publishedSince: nil, claim: claim)
                 if let last = batch.last {
                     try await score(batch, using: batcher.batch(for: config, generation: generation))
                     cursor = last.id
@@ -60,7 +66,15 @@ public final class ScoringService: Service, @unchecked Sendable {
                     scoresWritten.notify()
                 }
                 stats.heartbeat()
-                if batch.count < config.engine.batchSize { await itemsStored.wait(timeout: .seconds(1)) }
+                if batch.count < config.engine.batchSize {
+                    // Caught up. Items other instances claimed lie behind the cursor; if one of them died,
+                    // its claims run out, so once per lease period the cursor goes back to the oldest unscored item.
+                    if time.now.timeIntervalSince(rewound) >= config.cluster.leaseTimeout.seconds {
+                        cursor = min(cursor, try await store.scoringCursor(modelVersion: modelVersion))
+                        rewound = time.now
+                    }
+                    await itemsStored.wait(timeout: .seconds(1))
+                }
             }
         }
     }

@@ -7,17 +7,20 @@ import Store
 /// Deletes what `retention` says is too old, every `retention.interval` (the first pass a minute
 /// after start). Rows go in small batches, each its own short transaction with a pause between,
 /// so ingest and scoring keep their turn at the database. A pass is recorded for `monitorctl db`.
+/// With several instances, the one that takes the `retention` role runs the pass.
 public struct RetentionService: Service {
     let current: CurrentConfig
-    let store: any MaintenanceStore
+    let store: any MaintenanceStore & ClusterStore
+    let instanceID: String
     let time: any TimeSource
     let logger: Logger
     let batchSize: Int
     let pause: Duration
     let firstPassAfter: Duration
 
-    public init(current: CurrentConfig, store: any MaintenanceStore, time: any TimeSource = SystemTime(), batchSize: Int = 500,
-                pause: Duration = .milliseconds(20), firstPassAfter: Duration = .seconds(60), logger: Logger) {
+    public init(current: CurrentConfig, store: any MaintenanceStore & ClusterStore, time: any TimeSource = SystemTime(), batchSize: Int = 500,
+                pause: Duration = .milliseconds(20), firstPassAfter: Duration = .seconds(60), instanceID: String, logger: Logger) {
+        self.instanceID = instanceID
         self.current = current
         self.store = store
         self.time = time
@@ -36,7 +39,8 @@ public struct RetentionService: Service {
                 wait = settings.interval
                 guard !settings.policy.keepsEverything else { continue }
                 do {
-                    try await runPass(settings.policy)
+                    let lease = Lease(owner: instanceID, now: time.now, duration: current.config.cluster.leaseTimeout)
+                    if try await store.acquireRole(.retention, lease: lease) { try await runPass(settings.policy) }
                 } catch is CancellationError {
                     return
                 } catch {

@@ -7,18 +7,22 @@ import Store
 
 /// Delivers the outbox: signed POSTs over libcurl, retried with backoff until delivered or
 /// given up (`delivery.giveUpAfter`), every attempt recorded. Pending deliveries left by a
-/// stopped or crashed daemon are due at once on start.
+/// stopped or crashed daemon are due at once on start (SQLite), or once the dead instance's claims
+/// run out (PostgreSQL, `cluster.leaseTimeout`). Instances claim due rows with SKIP LOCKED, so in
+/// steady state each message is sent once per endpoint.
 public struct WebhookSender: Service {
     let current: CurrentConfig
     let store: any DeliveryStore
     let outboxWritten: PipelineSignal
     let time: any TimeSource
     let jitter: @Sendable () -> Double
+    let instanceID: String
     let logger: Logger
 
     /// `jitter` returns a number in [0, 1) that spreads each retry by ±20%.
     public init(current: CurrentConfig, store: any DeliveryStore, outboxWritten: PipelineSignal, time: any TimeSource = SystemTime(),
-                jitter: @escaping @Sendable () -> Double = { .random(in: 0..<1) }, logger: Logger) {
+                jitter: @escaping @Sendable () -> Double = { .random(in: 0..<1) }, instanceID: String, logger: Logger) {
+        self.instanceID = instanceID
         self.current = current
         self.store = store
         self.outboxWritten = outboxWritten
@@ -48,7 +52,7 @@ public struct WebhookSender: Service {
         let now = time.now
         let disabled = try await store.disabledEndpoints()
         let endpoints = Dictionary(config.webhooks.map { ($0.id, $0) }) { a, _ in a }
-        let due = try await store.dueDeliveries(at: now, limit: 32)
+        let due = try await store.claimDueDeliveries(Lease(owner: instanceID, now: now, duration: config.cluster.leaseTimeout), limit: 32)
         var sendable: [(DeliveryRecord, WebhookConfig)] = []
         for delivery in due {
             if disabled.contains(delivery.webhookID) {

@@ -2,8 +2,11 @@ import Foundation
 
 // The data API the daemon and monitorctl use. Every operation is named for what it does and
 // runs in the transaction it needs; nothing above `Store` writes SQL. The protocols are small so
-// that a second backend (PostgreSQL) can implement them; `SQLiteStore` is the one today.
-// All operations are async: SQLite work runs on GRDB's own threads, never on the cooperative pool.
+// that both backends implement them alike: `SQLiteStore` (one instance, embedded) and
+// `PostgresStore` (several instances sharing one server). Work the instances share is claimed
+// with a `Lease`: a feed, a batch of items, due deliveries, a role; a claim of an instance that
+// died runs out and another instance takes the work. All operations are async and never block
+// the cooperative pool.
 
 /// Feeds and their items.
 public protocol FeedStateStore: Sendable {
@@ -12,7 +15,10 @@ public protocol FeedStateStore: Sendable {
     func syncFeeds(_ feeds: [FeedSpec], at now: Date) async throws -> [String: FeedRecord]
     /// Stores a poll's new items (each once: by canonical id, or by content when long enough) and the
     /// feed's new state, with the source-health alert change if there is one, in one transaction.
+    /// The feed's lease is released in the same transaction.
     func recordPoll(_ update: FeedPollUpdate, items: [NewItem], sourceAlert: AlertWrite?) async throws -> IngestCounts
+    /// Leases the feed when it is due at `lease.now` and no other instance holds it.
+    func leaseFeed(id: String, lease: Lease) async throws -> FeedLease
     /// Every feed row, by id.
     func feeds() async throws -> [FeedRecord]
 }
@@ -21,8 +27,10 @@ public protocol FeedStateStore: Sendable {
 public protocol ScoringStore: Sendable {
     /// The id just before the oldest item `modelVersion` has not scored (the newest id when all are scored).
     func scoringCursor(modelVersion: String) async throws -> Int64
-    /// Claims the next unscored batch: items after `cursor` without a score from `modelVersion`, in id order.
-    func unscoredItems(after cursor: Int64, modelVersion: String, limit: Int, publishedSince: Date?) async throws -> [UnscoredItem]
+    /// The next unscored batch: items after `cursor` without a score from `modelVersion`, in id order.
+    /// With a `claim`, items another instance claimed (and whose claim still runs) are skipped and the
+    /// batch is claimed for the caller; without one (monitorctl rescore) nothing is claimed.
+    func unscoredItems(after cursor: Int64, modelVersion: String, limit: Int, publishedSince: Date?, claim: Lease?) async throws -> [UnscoredItem]
     /// Items stored after `id` (the scoring backlog).
     func countItems(after id: Int64) async throws -> Int
     /// Items without a score from `modelVersion`.
@@ -58,9 +66,10 @@ public protocol AlertStore: Sendable {
 public protocol DeliveryStore: Sendable {
     /// Endpoints a 410 Gone switched off.
     func disabledEndpoints() async throws -> Set<String>
-    /// Claims due deliveries: pending, due at `now`, oldest first.
-    func dueDeliveries(at now: Date, limit: Int) async throws -> [DeliveryRecord]
-    /// Records what became of a delivery (and the attempt, when a request was made), in one transaction.
+    /// Claims due deliveries: pending, due at `claim.now`, not claimed by another instance; oldest first.
+    func claimDueDeliveries(_ claim: Lease, limit: Int) async throws -> [DeliveryRecord]
+    /// Records what became of a delivery (and the attempt, when a request was made), in one transaction;
+    /// the claim is released.
     func recordDelivery(_ delivery: DeliveryRecord, outcome: DeliveryOutcome, attempt: DeliveryAttempt?, at now: Date) async throws
     /// Deliveries newest first, with their latest attempt.
     func deliveries(failedOnly: Bool, limit: Int) async throws -> [DeliveryWithLastAttempt]
@@ -84,6 +93,8 @@ public protocol ReportStore: Sendable {
 public protocol MaintenanceStore: Sendable {
     /// True when the database answers.
     func ping() async -> Bool
+    /// Closes the connections (PostgreSQL); the SQLite file closes when the store goes away.
+    func close() async
     /// Location, size, applied migrations and row counts.
     func info() async throws -> StoreInfo
     /// What `policy` would remove at `now`.
@@ -96,5 +107,22 @@ public protocol MaintenanceStore: Sendable {
     func lastRetentionRun() async throws -> RetentionRun?
 }
 
+/// The instances sharing the database, and the roles one of them holds at a time.
+public protocol ClusterStore: Sendable {
+    /// Announces (or renews) an instance. The SQLite backend, which one instance uses at a time,
+    /// also releases what earlier processes left claimed, so a restart after a crash resumes at once.
+    func registerInstance(_ instance: InstanceRecord) async throws
+    /// Renews an instance's heartbeat.
+    func heartbeat(instance id: String, at now: Date) async throws
+    /// Instances whose heartbeat is after `since`, oldest first.
+    func instances(heartbeatAfter since: Date) async throws -> [InstanceRecord]
+    /// Takes or renews `role` for `lease.owner`: true when the caller holds it until `lease.until`.
+    func acquireRole(_ role: ClusterRole, lease: Lease) async throws -> Bool
+    /// Who holds each role (expired holds included).
+    func roles() async throws -> [RoleRecord]
+    /// Releases every claim and role of `owner` and removes its instance row (a clean shutdown).
+    func releaseAll(owner: String) async throws
+}
+
 /// Everything the daemon and monitorctl need from a database.
-public typealias MonitorStore = FeedStateStore & ScoringStore & AlertStore & DeliveryStore & ReportStore & MaintenanceStore
+public typealias MonitorStore = FeedStateStore & ScoringStore & AlertStore & DeliveryStore & ReportStore & MaintenanceStore & ClusterStore

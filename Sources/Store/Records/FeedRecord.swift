@@ -20,12 +20,15 @@ public struct FeedRecord: Sendable, Codable, Equatable {
     public var itemsSeen: Int
     public var duplicatesSeen: Int
     public var createdAt: Date
+    /// The instance polling the feed now, and until when its lease runs (nil when none does).
+    public var leaseOwner: String?
+    public var leaseUntil: Date?
 
     enum CodingKeys: String, CodingKey {
         case id, url, configuredURL = "configured_url", etag, lastModified = "last_modified", lastPolledAt = "last_polled_at"
         case lastStatus = "last_status", lastError = "last_error", errorStreak = "error_streak", nextPollAt = "next_poll_at"
         case unhealthySince = "unhealthy_since", lastSuccessAt = "last_success_at", itemsSeen = "items_seen"
-        case duplicatesSeen = "duplicates_seen", createdAt = "created_at"
+        case duplicatesSeen = "duplicates_seen", createdAt = "created_at", leaseOwner = "lease_owner", leaseUntil = "lease_until"
     }
 
     /// The feed's health; `configured` says whether the configuration still lists it.

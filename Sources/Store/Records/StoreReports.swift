@@ -46,12 +46,19 @@ public struct StoreGauges: Sendable {
 
 /// What `monitorctl db` shows.
 public struct StoreInfo: Sendable {
+    /// "sqlite" or "postgresql".
+    public var backend: String
     /// The database file (SQLite) or the server and database name.
     public var location: String
     public var bytes: Int
-    public var applied: [Migrator.AppliedMigration]
+    public var applied: [AppliedMigration]
     /// Rows per table, in schema order.
     public var rowCounts: [(table: String, rows: Int)]
+
+    /// The tables of the schema (both backends), parents before the tables that refer to them.
+    public static let tables = ["feeds", "items", "scores", "entities", "mentions", "alerts", "alert_events", "silences",
+                                "webhook_deliveries", "delivery_attempts", "webhook_endpoints", "retention_runs",
+                                "cluster_instances", "cluster_roles"]
 }
 
 /// How long each kind of data is kept; nil keeps it for ever.

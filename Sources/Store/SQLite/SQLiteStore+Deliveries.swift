@@ -8,12 +8,18 @@ extension SQLiteStore: DeliveryStore {
         }
     }
 
-    public func dueDeliveries(at now: Date, limit: Int) async throws -> [DeliveryRecord] {
-        try await pool.read { db in
-            try DeliveryRecord.fetchAll(db, sql: """
+    public func claimDueDeliveries(_ claim: Lease, limit: Int) async throws -> [DeliveryRecord] {
+        try await pool.write { db in
+            let due = try DeliveryRecord.fetchAll(db, sql: """
                 SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+                AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)
                 ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [now.millis, limit])
+                """, arguments: [claim.now.millis, claim.now.millis, claim.owner, limit])
+            for delivery in due {
+                try db.execute(sql: "UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?",
+                               arguments: [claim.owner, claim.until.millis, delivery.id])
+            }
+            return due
         }
     }
 
@@ -21,11 +27,16 @@ extension SQLiteStore: DeliveryStore {
         try await pool.write { db in
             let attempted = attempt == nil ? 0 : 1
             if case let .retry(next) = outcome {
-                try db.execute(sql: "UPDATE webhook_deliveries SET attempts = attempts + ?, next_attempt_at = ?, last_attempt_at = ? WHERE id = ?",
+                try db.execute(sql: """
+                    UPDATE webhook_deliveries SET attempts = attempts + ?, next_attempt_at = ?, last_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+                    WHERE id = ?
+                    """,
                                arguments: [attempted, next.millis, now.millis, delivery.id])
             } else if let status = outcome.finalStatus {
                 try db.execute(sql: """
-                    UPDATE webhook_deliveries SET status = ?, attempts = attempts + ?, last_attempt_at = ?, delivered_at = ? WHERE id = ?
+                    UPDATE webhook_deliveries SET status = ?, attempts = attempts + ?, last_attempt_at = ?, delivered_at = ?,
+                        lease_owner = NULL, lease_until = NULL
+                    WHERE id = ?
                     """, arguments: [status, attempted, now.millis, status == .delivered ? now.millis : nil, delivery.id])
             }
             if outcome == .endpointGone {
@@ -60,7 +71,7 @@ extension SQLiteStore: DeliveryStore {
             guard let webhook = try String.fetchOne(db, sql: "SELECT webhook_id FROM webhook_deliveries WHERE id = ?", arguments: [id]) else {
                 return nil
             }
-            try db.execute(sql: "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, created_at = ? WHERE id = ?",
+            try db.execute(sql: "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, created_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
                            arguments: [now.millis, now.millis, id])
             try db.execute(sql: "UPDATE webhook_endpoints SET disabled_at = NULL, reason = NULL WHERE id = ?", arguments: [webhook])
             return webhook

@@ -28,20 +28,33 @@ extension SQLiteStore: FeedStateStore {
                 try db.execute(sql: """
                     UPDATE feeds SET url = ?, etag = ?, last_modified = ?, last_polled_at = ?, last_status = ?, last_error = NULL,
                         error_streak = 0, next_poll_at = ?, unhealthy_since = NULL, last_success_at = ?,
-                        items_seen = items_seen + ?, duplicates_seen = duplicates_seen + ?
+                        items_seen = items_seen + ?, duplicates_seen = duplicates_seen + ?, lease_owner = NULL, lease_until = NULL
                     WHERE id = ?
                     """, arguments: [url, etag, lastModified, update.at.millis, update.status, update.nextPollAt.millis,
                                      update.at.millis, counts.new, counts.duplicates, update.feedID])
             case let .failure(error, streak, turnsUnhealthy):
                 try db.execute(sql: """
                     UPDATE feeds SET last_polled_at = ?, last_status = ?, last_error = ?, error_streak = ?, next_poll_at = ?,
-                        unhealthy_since = COALESCE(unhealthy_since, ?)
+                        unhealthy_since = COALESCE(unhealthy_since, ?), lease_owner = NULL, lease_until = NULL
                     WHERE id = ?
                     """, arguments: [update.at.millis, update.status, error, streak, update.nextPollAt.millis,
                                      turnsUnhealthy ? update.at.millis : nil, update.feedID])
             }
             if let sourceAlert { try Self.apply(sourceAlert, db: db) }
             return counts
+        }
+    }
+
+    public func leaseFeed(id: String, lease: Lease) async throws -> FeedLease {
+        try await pool.write { db in
+            if let leased = try FeedRecord.fetchOne(db, sql: """
+                UPDATE feeds SET lease_owner = ?, lease_until = ?
+                WHERE id = ? AND coalesce(next_poll_at, 0) <= ? AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)
+                RETURNING *
+                """, arguments: [lease.owner, lease.until.millis, id, lease.now.millis, lease.now.millis, lease.owner]) {
+                return .leased(leased)
+            }
+            return try FeedRecord.fetchOne(db, key: id).map { .notYours($0) } ?? .unknown
         }
     }
 

@@ -11,14 +11,27 @@ extension SQLiteStore: ScoringStore {
         }
     }
 
-    public func unscoredItems(after cursor: Int64, modelVersion: String, limit: Int, publishedSince: Date?) async throws -> [UnscoredItem] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT i.id, i.feed_id, i.title, i.summary FROM items i
-                WHERE i.id > ? AND i.published_at >= ? AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
-                ORDER BY i.id LIMIT ?
-                """, arguments: [cursor, publishedSince?.millis ?? 0, modelVersion, limit])
-                .map { UnscoredItem(id: $0["id"], feedID: $0["feed_id"], title: $0["title"], summary: $0["summary"]) }
+    public func unscoredItems(after cursor: Int64, modelVersion: String, limit: Int, publishedSince: Date?,
+                              claim: Lease?) async throws -> [UnscoredItem] {
+        let select = """
+            SELECT i.id, i.feed_id, i.title, i.summary FROM items i
+            WHERE i.id > ? AND i.published_at >= ? AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
+            """
+        guard let claim else {
+            return try await pool.read { db in
+                try Row.fetchAll(db, sql: select + " ORDER BY i.id LIMIT ?",
+                                 arguments: [cursor, publishedSince?.millis ?? 0, modelVersion, limit]).map(UnscoredItem.init(row:))
+            }
+        }
+        return try await pool.write { db in
+            let rows = try Row.fetchAll(db, sql: select + " AND (i.claimed_until IS NULL OR i.claimed_until <= ? OR i.claimed_by = ?) ORDER BY i.id LIMIT ?",
+                                        arguments: [cursor, publishedSince?.millis ?? 0, modelVersion, claim.now.millis, claim.owner, limit])
+            let batch = rows.map(UnscoredItem.init(row:))
+            for item in batch {
+                try db.execute(sql: "UPDATE items SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                               arguments: [claim.owner, claim.until.millis, item.id])
+            }
+            return batch
         }
     }
 
@@ -61,5 +74,11 @@ extension SQLiteStore: ScoringStore {
 
     public func item(id: Int64) async throws -> ItemRecord? {
         try await pool.read { db in try ItemRecord.fetchOne(db, key: id) }
+    }
+}
+
+extension UnscoredItem {
+    init(row: Row) {
+        self.init(id: row["id"], feedID: row["feed_id"], title: row["title"], summary: row["summary"])
     }
 }

@@ -6,15 +6,7 @@ import GRDB
 /// foreign keys on, a busy timeout. Reads and writes run on GRDB's connection threads through
 /// its async API, so no caller blocks the cooperative pool.
 public final class SQLiteStore: Sendable {
-    /// How a store opens its file.
-    public enum OpenMode: Sendable {
-        /// monitord: create the file (and its folder) if needed and apply the migrations.
-        case createAndMigrate
-        /// monitorctl's writing commands: an existing, up-to-date database only.
-        case existing
-        /// monitorctl's reading commands: an existing, up-to-date database, read-only.
-        case readOnly
-    }
+    public typealias OpenMode = StoreOpenMode
 
     /// The database file.
     public let path: String

@@ -1,0 +1,45 @@
+import Config
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+
+/// This instance's membership: its heartbeat in `cluster_instances` (what `monitorctl db` lists),
+/// renewed every third of `cluster.leaseTimeout`; on a graceful shutdown, after the other services
+/// stopped, it releases every claim and role this instance holds, so the others take them at once
+/// instead of waiting for the leases to run out.
+public struct ClusterService: Service {
+    let current: CurrentConfig
+    let store: any ClusterStore
+    let instance: InstanceRecord
+    let time: any TimeSource
+    let logger: Logger
+
+    public init(current: CurrentConfig, store: any ClusterStore, instance: InstanceRecord, time: any TimeSource = SystemTime(),
+                logger: Logger) {
+        self.current = current
+        self.store = store
+        self.instance = instance
+        self.time = time
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await runUntilShutdown {
+            while !Task.isCancelled {
+                do { try await time.sleep(for: current.config.cluster.leaseTimeout / 3) } catch { break }
+                do {
+                    try await store.heartbeat(instance: instance.id, at: time.now)
+                } catch {
+                    logger.warning("cannot renew this instance's heartbeat: \(error)")
+                }
+            }
+        }
+        do {
+            try await store.releaseAll(owner: instance.id)
+            logger.info("released this instance's leases", metadata: ["instance": "\(instance.id)"])
+        } catch {
+            logger.warning("cannot release this instance's leases; they run out by themselves: \(error)")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+// Statements both backends run with the same text: PostgreSQL's $1, $2 … placeholders, which the
+// SQLite backend turns into its own before running them. Anything that differs lives with its backend.
+enum SQLText {
+    /// Takes a role when free, expired, or already the caller's: $1 role, $2 owner, $3 until, $4 now.
+    /// Returns a row only when the caller holds the role afterwards.
+    static let acquireRole = """
+        INSERT INTO cluster_roles (role, owner, until) VALUES ($1, $2, $3)
+        ON CONFLICT (role) DO UPDATE SET owner = excluded.owner, until = excluded.until
+        WHERE cluster_roles.owner = excluded.owner OR cluster_roles.until <= $4
+        RETURNING owner
+        """
+
+    // The conditions that make a row expired ($1: the cut-off), shared by the preview and the deletion.
+    static let expiredItems = "published_at < $1 AND fetched_at < $1"
+    static let expiredAlerts = "state = 'resolved' AND updated_at < $1"
+    // Each alert keeps its latest event: listings and the dashboard show its details.
+    static let expiredEvents = "at < $1 AND id NOT IN (SELECT max(id) FROM alert_events GROUP BY alert_id)"
+    static let expiredDeliveries = "status != 'pending' AND created_at < $1"
+
+    /// Deletes at most $2 expired rows: a bounded sub-select keeps each transaction short, so ingest
+    /// waits milliseconds, not the whole purge. Scores, mentions, events and attempts go by ON DELETE CASCADE.
+    static func deleteExpired(_ table: String, _ condition: String) -> String {
+        "DELETE FROM \(table) WHERE id IN (SELECT id FROM \(table) WHERE \(condition) LIMIT $2)"
+    }
+
+    /// Keeps the last 100 retention runs.
+    static let trimRetentionRuns = "DELETE FROM retention_runs WHERE id <= (SELECT max(id) - 100 FROM retention_runs)"
+
+    /// Releases what an instance ($1) holds, as a clean shutdown does: others take it at once.
+    static let releaseAll = [
+        "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+        "UPDATE items SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1",
+        "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+        "DELETE FROM cluster_roles WHERE owner = $1",
+        "DELETE FROM cluster_instances WHERE id = $1",
+    ]
+}
+
+extension SQLText {
+    /// The statement for SQLite, whose numbered placeholders are ?1, ?2 …
+    static func sqlite(_ statement: String) -> String {
+        statement.replacingOccurrences(of: "$", with: "?")
+    }
+}
+
+/// The cut-off times of a retention policy at `now`, in milliseconds (nil: kept for ever).
+struct RetentionCutoffs: Sendable {
+    var items: Int64?, alertHistory: Int64?, deliveryLog: Int64?
+    init(_ policy: RetentionPolicy, now: Date) {
+        items = policy.items.map { now.millis - $0.millis }
+        alertHistory = policy.alertHistory.map { now.millis - $0.millis }
+        deliveryLog = policy.deliveryLog.map { now.millis - $0.millis }
+    }
+}
