@@ -66,7 +66,7 @@ public protocol AlertStore: Sendable {
 public protocol DeliveryStore: Sendable {
     /// Endpoints a 410 Gone switched off.
     func disabledEndpoints() async throws -> Set<String>
-    /// Claims due deliveries: pending, due at `claim.now`, not claimed by another instance; oldest first.
+    /// Claims due deliveries: pending, due at `claim.now`, not claimed (or the claim ran out); oldest first.
     func claimDueDeliveries(_ claim: Lease, limit: Int) async throws -> [DeliveryRecord]
     /// Records what became of a delivery (and the attempt, when a request was made), in one transaction;
     /// the claim is released.

@@ -48,6 +48,7 @@ struct PostgresMigrator {
                                                          message: PostgresStore.describe(error.closureError ?? error.commitError ?? error))
                     }
                     done.append(migration.version)
+                    store.events.notice("applied migration \(migration.fileName)", metadata: ["database": "\(location)"])
                 }
                 _ = try await connection.rows("SELECT pg_advisory_unlock(\(PostgresStore.migrationLock))", logger: logger)
                 return done

@@ -15,7 +15,7 @@ extension PostgresStore: DeliveryStore {
             WHERE id IN (
                 SELECT id FROM webhook_deliveries
                 WHERE status = 'pending' AND next_attempt_at <= \(now)
-                  AND (lease_until IS NULL OR lease_until <= \(now) OR lease_owner = \(claim.owner))
+                  AND (lease_until IS NULL OR lease_until <= \(now))
                 ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
             RETURNING *
             """).sorted { ($0.nextAttemptAt, $0.id) < ($1.nextAttemptAt, $1.id) }

@@ -11,14 +11,20 @@ public final class PostgresStore: Sendable {
     public let location: PostgresLocation
     let client: PostgresClient
     let runner: Task<Void, Never>
+    /// PostgresNIO's logger, at warning and above (it reports every connection below that).
     let logger: Logger
+    /// The store's own events (migrations applied).
+    let events: Logger
 
     /// The advisory lock key migrations run under (any fixed 64-bit number; "FinSent" in ASCII).
     static let migrationLock: Int64 = 0x46_696E_53_65_6E_74
 
     private init(location: PostgresLocation, readOnly: Bool, maximumConnections: Int, logger: Logger) {
         self.location = location
-        self.logger = logger
+        events = logger
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        self.logger = quiet
         var configuration: PostgresClient.Configuration
         if location.isUnixSocket {
             configuration = .init(unixSocketPath: location.unixSocketPath, username: location.user, password: location.password,
@@ -41,7 +47,7 @@ public final class PostgresStore: Sendable {
         var parameters = [("application_name", location.applicationName)]
         if readOnly { parameters.append(("default_transaction_read_only", "on")) }
         configuration.options.additionalStartupParameters = parameters
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
         self.client = client
         runner = Task { await client.run() }
     }
@@ -51,9 +57,7 @@ public final class PostgresStore: Sendable {
     public static func open(_ location: PostgresLocation, mode: StoreOpenMode, maximumConnections: Int = 10,
                             migrations: [Migration] = Migration.shippedPostgres,
                             logger: Logger = Logger(label: "postgres")) async throws -> PostgresStore {
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)  // PostgresNIO logs every connection at debug/info
-        let store = PostgresStore(location: location, readOnly: mode == .readOnly, maximumConnections: maximumConnections, logger: quiet)
+        let store = PostgresStore(location: location, readOnly: mode == .readOnly, maximumConnections: maximumConnections, logger: logger)
         do {
             try await store.checkConnection()
             let migrator = try PostgresMigrator(plan: MigrationPlan(migrations), store: store)

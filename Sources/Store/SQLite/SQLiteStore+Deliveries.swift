@@ -12,9 +12,9 @@ extension SQLiteStore: DeliveryStore {
         try await pool.write { db in
             let due = try DeliveryRecord.fetchAll(db, sql: """
                 SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
-                AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)
+                AND (lease_until IS NULL OR lease_until <= ?)
                 ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [claim.now.millis, claim.now.millis, claim.owner, limit])
+                """, arguments: [claim.now.millis, claim.now.millis, limit])
             for delivery in due {
                 try db.execute(sql: "UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?",
                                arguments: [claim.owner, claim.until.millis, delivery.id])
