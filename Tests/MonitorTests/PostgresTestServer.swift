@@ -59,7 +59,8 @@ final class PostgresTestServer: Sendable {
 
     /// Runs a program to completion with posix_spawn and waitpid (Foundation's Process did not reap
     /// runuser here when called from a static initialiser), its output in a file.
-    static func run(_ executable: String, _ arguments: [String], as user: String?) throws {
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], as user: String?) throws -> String {
         let argv = user.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] + arguments } ?? [executable] + arguments
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("finsent-pg-run-\(UUID().uuidString).log").path
         defer { try? FileManager.default.removeItem(atPath: log) }
@@ -81,6 +82,7 @@ final class PostgresTestServer: Sendable {
         guard exited && code == 0 else {
             throw TestSupportError("\((executable as NSString).lastPathComponent) failed (status \(status)): \(text)")
         }
+        return text
     }
 
     static func shell(_ command: String) throws {
@@ -96,11 +98,17 @@ final class PostgresTestServer: Sendable {
         PostgresLocation(host: "127.0.0.1", port: port, user: user, database: database, sslMode: .disable)
     }
 
-    /// Runs SQL with psql (as a client, on the server's own socket folder).
-    func psql(_ sql: String, database: String = "postgres") throws {
+    /// Runs SQL with psql; returns what it printed (unaligned, tuples only: `|` between columns).
+    @discardableResult
+    func psql(_ sql: String, database: String = "postgres") throws -> String {
         guard let bin = Self.binaries() else { throw TestSupportError("no psql") }
-        try Self.run(bin + "/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", database,
-                                     "-c", sql], as: nil)
+        return try Self.run(bin + "/psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", user,
+                                            "-d", database, "-c", sql], as: nil).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// One integer from a query.
+    func count(_ sql: String, database: String) -> Int {
+        (try? psql(sql, database: database)).flatMap { Int($0) } ?? -1
     }
 
     /// A new, empty database.

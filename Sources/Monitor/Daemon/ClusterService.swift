@@ -36,7 +36,9 @@ public struct ClusterService: Service {
             }
         }
         do {
-            try await store.releaseAll(owner: instance.id)
+            // Detached: the release must run even when the shutdown cancels this service.
+            let (store, id) = (store, instance.id)
+            try await Task.detached { try await store.releaseAll(owner: id) }.value
             logger.info("released this instance's leases", metadata: ["instance": "\(instance.id)"])
         } catch {
             logger.warning("cannot release this instance's leases; they run out by themselves: \(error)")

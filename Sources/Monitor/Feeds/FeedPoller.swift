@@ -54,13 +54,14 @@ public struct FeedPoller: Service {
             while !Task.isCancelled {
                 let (config, generation) = current.configAndGeneration
                 let client = CurlMultiClient(maxConcurrent: 64, maxPerHost: config.polling.maxPerHost)
+                let slots = HostSlots(limit: config.polling.maxPerHost)
                 defer { client.shutdown() }
                 let states = try await store.syncFeeds(config.feeds.map { FeedSpec(id: $0.id, url: $0.url.absoluteString) }, at: time.now)
                 await withTaskCancellationHandler {
                     await withTaskGroup(of: Void.self) { group in
                         for feed in config.feeds {
                             guard let state = states[feed.id] else { continue }
-                            group.addTask { await pollForever(feed, state: state, config: config, client: client) }
+                            group.addTask { await pollForever(feed, state: state, config: config, client: client, slots: slots) }
                         }
                         group.addTask { await waitForChange(from: config, generation: generation) }
                         await group.next()  // the watcher returns on a relevant reload, or on cancellation
@@ -87,7 +88,7 @@ public struct FeedPoller: Service {
         }
     }
 
-    func pollForever(_ feed: FeedConfig, state initial: FeedRecord, config: MonitorConfig, client: CurlMultiClient) async {
+    func pollForever(_ feed: FeedConfig, state initial: FeedRecord, config: MonitorConfig, client: CurlMultiClient, slots: HostSlots) async {
         var state = initial
         while !Task.isCancelled {
             if let due = state.nextPollAt {
@@ -98,14 +99,27 @@ public struct FeedPoller: Service {
                 do { try await time.sleep(for: .milliseconds(500)) } catch { return }
             }
             if Task.isCancelled { return }
+            let host = URL(string: state.url)?.host ?? feed.url.host ?? ""
+            do { try await slots.acquire(host) } catch { return }
+            state = await leaseAndPoll(feed, state: state, config: config, client: client)
+            await slots.release(host)
+        }
+    }
+
+    /// Leases the feed and polls it when it is this instance's to poll; returns the state to schedule from.
+    func leaseAndPoll(_ feed: FeedConfig, state: FeedRecord, config: MonitorConfig, client: CurlMultiClient) async -> FeedRecord {
+        var state = state
+        do {
             let now = time.now
             let lease: FeedLease
             do {
                 lease = try await store.leaseFeed(id: feed.id, lease: Lease(owner: instanceID, now: now, duration: config.cluster.leaseTimeout))
+            } catch is CancellationError {
+                return state
             } catch {
                 logger.error("cannot lease the feed; retrying: \(error)", metadata: ["feed": "\(feed.id)"])
                 state.nextPollAt = now.addingTimeInterval(min(feed.interval.seconds, 5))
-                continue
+                return state
             }
             switch lease {
             case let .leased(shared):
@@ -115,20 +129,27 @@ public struct FeedPoller: Service {
                 // that instance's lease runs out (a second from now at the soonest).
                 state = shared
                 state.nextPollAt = max(shared.nextPollAt ?? now, shared.leaseUntil ?? now, now.addingTimeInterval(1))
-                continue
+                return state
             case .unknown:
                 state.nextPollAt = now.addingTimeInterval(feed.interval.seconds)  // the row appears with the next sync
-                continue
+                return state
             }
-            do {
-                state = try await poll(feed, state: state, config: config, client: client)
-            } catch is CancellationError {
-                return
-            } catch {
-                // The database refused the write: try again after the interval, keep the old state (the lease runs out).
-                logger.error("cannot store poll result: \(error)", metadata: ["feed": "\(feed.id)"])
-                state.nextPollAt = time.now.addingTimeInterval(feed.interval.seconds)
+        }
+        do {
+            let leasedAt = time.now
+            let next = try await poll(feed, state: state, config: config, client: client)
+            if time.now.timeIntervalSince(leasedAt) > config.cluster.leaseTimeout.seconds {
+                logger.warning("a poll took longer than cluster.leaseTimeout: another instance may have polled the feed too",
+                               metadata: ["feed": "\(feed.id)", "lease_timeout": "\(DurationText.format(config.cluster.leaseTimeout))"])
             }
+            return next
+        } catch is CancellationError {
+            return state
+        } catch {
+            // The database refused the write: try again after the interval, keep the old state (the lease runs out).
+            logger.error("cannot store poll result: \(error)", metadata: ["feed": "\(feed.id)"])
+            state.nextPollAt = time.now.addingTimeInterval(feed.interval.seconds)
+            return state
         }
     }
 

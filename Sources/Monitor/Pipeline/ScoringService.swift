@@ -61,6 +61,10 @@ public final class ScoringService: Service, @unchecked Sendable {
                                                           publishedSince: nil, claim: claim)
                 if let last = batch.last {
                     try await score(batch, using: batcher.batch(for: config, generation: generation))
+                    if time.now > claim.until {
+                        logger.warning("a batch took longer than cluster.leaseTimeout: another instance may have scored it too",
+                                       metadata: ["items": "\(batch.count)", "lease_timeout": "\(DurationText.format(config.cluster.leaseTimeout))"])
+                    }
                     cursor = last.id
                     backlog.set(try await store.countItems(after: cursor))
                     scoresWritten.notify()

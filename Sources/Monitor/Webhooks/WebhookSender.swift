@@ -31,8 +31,12 @@ public struct WebhookSender: Service {
         self.logger = logger
     }
 
+    /// Deliveries claimed and sent at once: one round of requests, so a claim (`cluster.leaseTimeout`,
+    /// longer than `delivery.timeout`) covers the whole round and never runs out mid-send.
+    public static let perRound = 4
+
     public func run() async throws {
-        let client = CurlMultiClient(maxConcurrent: 16, maxPerHost: 4)
+        let client = CurlMultiClient(maxConcurrent: Self.perRound, maxPerHost: Self.perRound)
         defer { client.shutdown() }
         try await runUntilShutdown {
             try await withTaskCancellationHandler {
@@ -46,13 +50,14 @@ public struct WebhookSender: Service {
         }
     }
 
-    /// Sends what is due (up to 32 at once); returns how many were attempted.
+    /// Sends what is due (`perRound` at once); returns how many were attempted.
     public func sendDue(client: CurlMultiClient) async throws -> Int {
         let config = current.config
         let now = time.now
         let disabled = try await store.disabledEndpoints()
         let endpoints = Dictionary(config.webhooks.map { ($0.id, $0) }) { a, _ in a }
-        let due = try await store.claimDueDeliveries(Lease(owner: instanceID, now: now, duration: config.cluster.leaseTimeout), limit: 32)
+        let due = try await store.claimDueDeliveries(Lease(owner: instanceID, now: now, duration: config.cluster.leaseTimeout),
+                                                limit: Self.perRound)
         var sendable: [(DeliveryRecord, WebhookConfig)] = []
         for delivery in due {
             if disabled.contains(delivery.webhookID) {

@@ -112,7 +112,7 @@ public protocol ClusterStore: Sendable {
     /// Announces (or renews) an instance. The SQLite backend, which one instance uses at a time,
     /// also releases what earlier processes left claimed, so a restart after a crash resumes at once.
     func registerInstance(_ instance: InstanceRecord) async throws
-    /// Renews an instance's heartbeat.
+    /// Renews an instance's heartbeat, and forgets instances silent for an hour (killed, never stopped).
     func heartbeat(instance id: String, at now: Date) async throws
     /// Instances whose heartbeat is after `since`, oldest first.
     func instances(heartbeatAfter since: Date) async throws -> [InstanceRecord]

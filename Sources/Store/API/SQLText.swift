@@ -25,6 +25,9 @@ enum SQLText {
         "DELETE FROM \(table) WHERE id IN (SELECT id FROM \(table) WHERE \(condition) LIMIT $2)"
     }
 
+    /// An instance killed without a clean shutdown leaves its row; the others' heartbeats remove it an hour later.
+    static let forgetInstancesAfterMillis: Int64 = 3_600_000
+
     /// Keeps the last 100 retention runs.
     static let trimRetentionRuns = "DELETE FROM retention_runs WHERE id <= (SELECT max(id) - 100 FROM retention_runs)"
 

@@ -12,7 +12,11 @@ extension PostgresStore: ClusterStore {
     }
 
     public func heartbeat(instance id: String, at now: Date) async throws {
-        try await run("UPDATE cluster_instances SET heartbeat_at = \(now.millis) WHERE id = \(id)")
+        try await transaction { connection in
+            _ = try await connection.rows("UPDATE cluster_instances SET heartbeat_at = \(now.millis) WHERE id = \(id)", logger: logger)
+            _ = try await connection.rows("DELETE FROM cluster_instances WHERE heartbeat_at < \(now.millis - SQLText.forgetInstancesAfterMillis)",
+                                          logger: logger)
+        }
     }
 
     public func instances(heartbeatAfter since: Date) async throws -> [InstanceRecord] {

@@ -22,8 +22,8 @@ public final class PostgresStore: Sendable {
     private init(location: PostgresLocation, readOnly: Bool, maximumConnections: Int, logger: Logger) {
         self.location = location
         events = logger
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
+        // Not `logLevel = …`: a handler may share its level with every logger of the process.
+        let quiet = Logger(label: logger.label) { _ in MinimumLevelHandler(wrapped: logger.handler, floor: .warning) }
         self.logger = quiet
         var configuration: PostgresClient.Configuration
         if location.isUnixSocket {
@@ -108,7 +108,13 @@ public final class PostgresStore: Sendable {
     // MARK: Running queries
 
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        do { return try await client.query(query, logger: logger).collect() } catch { throw StoreQueryError(error) }
+        do { return try await client.query(query, logger: logger).collect() } catch { throw Self.mapped(error) }
+    }
+
+    /// Cancellation stays cancellation (services stop on it quietly); anything else carries the server's words.
+    static func mapped(_ error: any Error) -> any Error {
+        if error is CancellationError || Task.isCancelled { return CancellationError() }
+        return StoreQueryError(error)
     }
 
     func run(_ query: PostgresQuery) async throws {
@@ -124,11 +130,11 @@ public final class PostgresStore: Sendable {
         do {
             return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         } catch let error as PostgresTransactionError {
-            throw StoreQueryError(error.closureError ?? error.beginError ?? error.commitError ?? error)
+            throw Self.mapped(error.closureError ?? error.beginError ?? error.commitError ?? error)
         } catch let error as StoreQueryError {
             throw error
         } catch {
-            throw StoreQueryError(error)
+            throw Self.mapped(error)
         }
     }
 }
@@ -152,5 +158,31 @@ extension PostgresConnection {
 
     func records<T: Decodable>(_ type: T.Type, _ query: PostgresQuery, logger: Logger) async throws -> [T] {
         try await rows(query, logger: logger).map { try PostgresRowDecoder.decode(T.self, from: $0) }
+    }
+}
+
+/// Passes on what is at `floor` or above, whatever the wrapped handler's own level.
+struct MinimumLevelHandler: LogHandler {
+    var wrapped: any LogHandler
+    let floor: Logger.Level
+
+    var logLevel: Logger.Level {
+        get { max(wrapped.logLevel, floor) }
+        set {}  // the wrapped handler's level is not this logger's to change
+    }
+
+    var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key] }
+        set { wrapped[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard event.level >= floor else { return }
+        wrapped.log(event: event)
     }
 }

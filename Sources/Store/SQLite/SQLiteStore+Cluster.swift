@@ -21,6 +21,7 @@ extension SQLiteStore: ClusterStore {
     public func heartbeat(instance id: String, at now: Date) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE cluster_instances SET heartbeat_at = ? WHERE id = ?", arguments: [now.millis, id])
+            try db.execute(sql: "DELETE FROM cluster_instances WHERE heartbeat_at < ?", arguments: [now.millis - SQLText.forgetInstancesAfterMillis])
         }
     }
 
