@@ -106,11 +106,11 @@ struct ClusterProcessTests {
         defer { for instance in instances where instance.process.isRunning { kill(instance.process.processIdentifier, SIGKILL) } }
         try await eventually("all three ready", timeout: .seconds(60)) { instances.allSatisfy { $0.log().contains("monitord is ready") } }
         #expect(instances.filter { $0.log().contains("applied migration") }.count == 1, "exactly one instance migrated")
-        #expect(pg.count("SELECT count(*) FROM schema_migrations", database: database) == 1)
+        #expect(await pg.count("SELECT count(*) FROM schema_migrations", database: database) == 1)
 
         // Steady state: every feed polled; each interval by one instance.
-        try await eventually("300 routine items stored and scored", timeout: .seconds(90)) {
-            pg.count("SELECT count(*) FROM scores", database: database) == Self.feedCount
+        try await until("300 routine items stored and scored", timeout: .seconds(90), every: .milliseconds(250)) {
+            await pg.count("SELECT count(*) FROM scores", database: database) == Self.feedCount
         }
         let steadyScored = instances.map { Self.scored(in: $0.log()) }.reduce(0, +)
         #expect(steadyScored == Self.feedCount, "each item scored by exactly one instance (logged: \(steadyScored))")
@@ -134,15 +134,15 @@ struct ClusterProcessTests {
         feeds.burst.store(true, ordering: .relaxed)
         try await Task.sleep(for: .milliseconds(Int(Self.interval * 500)))
         let killedPID = instances[2].process.processIdentifier
-        let killedStart = try pg.psql("SELECT started_at FROM cluster_instances WHERE pid = \(killedPID)", database: database)
+        let killedStart = try await pg.psql("SELECT started_at FROM cluster_instances WHERE pid = \(killedPID)", database: database)
         kill(killedPID, SIGKILL)
         _ = try await waitForExit(instances[2].process, timeout: .seconds(10))
         let killedAt = Date()
-        try await eventually("the burst stored and scored", timeout: .seconds(90)) {
-            pg.count("SELECT count(*) FROM scores", database: database) == Self.feedCount + 30
+        try await until("the burst stored and scored", timeout: .seconds(90), every: .milliseconds(250)) {
+            await pg.count("SELECT count(*) FROM scores", database: database) == Self.feedCount + 30
         }
-        #expect(pg.count("SELECT count(*) FROM items", database: database) == Self.feedCount + 30, "no item stored twice")
-        #expect(pg.count("SELECT count(DISTINCT item_id) FROM scores", database: database) == Self.feedCount + 30)
+        #expect(await pg.count("SELECT count(*) FROM items", database: database) == Self.feedCount + 30, "no item stored twice")
+        #expect(await pg.count("SELECT count(DISTINCT item_id) FROM scores", database: database) == Self.feedCount + 30)
         try await eventually("the alert delivered", timeout: .seconds(60)) { receiver.distinct.contains { $0.type == "alert.firing" } }
         // Every feed is polled again after C's leases ran out (3 s) and within one more interval.
         let takeover = killedAt.addingTimeInterval(3 + Self.interval + 2)
@@ -161,14 +161,14 @@ struct ClusterProcessTests {
         for index in instances.indices { try instances[index].restart(log: "stderr2") }
         try await eventually("all three ready again", timeout: .seconds(60)) { instances.allSatisfy { $0.log("stderr2").contains("monitord is ready") } }
         #expect(!instances.contains { $0.log("stderr2").contains("applied migration") }, "no migration on the second start")
-        #expect(pg.count("SELECT count(*) FROM schema_migrations", database: database) == 1)
+        #expect(await pg.count("SELECT count(*) FROM schema_migrations", database: database) == 1)
         let status = try await runProduct("monitorctl", ["db", "--config", instances[0].folder.path("config.json")],
                                           environment: ["DESK_SECRET": WebhookReceiver.secretText])
         #expect(status.status == 0 && status.stdout.contains("(postgresql)") && status.stdout.contains("instances: 3 running"),
                 "\(status.stdout)\(status.stderr)")
         for instance in instances { try await instance.stop() }
-        #expect(try pg.psql("SELECT id FROM cluster_instances", database: database).hasSuffix("-\(killedPID)-" + killedStart),
+        #expect(try await pg.psql("SELECT id FROM cluster_instances", database: database).hasSuffix("-\(killedPID)-" + killedStart),
                 "a clean stop leaves the instance list; only the killed C remains (until the others forget it)")
-        #expect(pg.count("SELECT count(*) FROM feeds WHERE lease_owner IS NOT NULL", database: database) == 0, "and releases its leases")
+        #expect(await pg.count("SELECT count(*) FROM feeds WHERE lease_owner IS NOT NULL", database: database) == 0, "and releases its leases")
     }
 }

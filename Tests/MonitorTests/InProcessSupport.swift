@@ -18,11 +18,12 @@ func makeConfig(_ json: String) throws -> MonitorConfig {
 }
 
 /// Waits (in real time, briefly) until an async condition holds.
-func until(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+func until(_ what: String, timeout: Duration = .seconds(30), every pause: Duration = .milliseconds(5),
+           _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if (try? await condition()) == true { return }
-        try await Task.sleep(for: .milliseconds(5))
+        try await Task.sleep(for: pause)
     }
     throw TestSupportError("timed out waiting for \(what)")
 }

@@ -99,22 +99,27 @@ final class PostgresTestServer: Sendable {
     }
 
     /// Runs SQL with psql; returns what it printed (unaligned, tuples only: `|` between columns).
+    /// psql runs off the cooperative pool (two threads on two cores: a blocked one stalls every test).
     @discardableResult
-    func psql(_ sql: String, database: String = "postgres") throws -> String {
+    func psql(_ sql: String, database: String = "postgres") async throws -> String {
         guard let bin = Self.binaries() else { throw TestSupportError("no psql") }
-        return try Self.run(bin + "/psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", user,
-                                            "-d", database, "-c", sql], as: nil).trimmingCharacters(in: .whitespacesAndNewlines)
+        let arguments = ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", database, "-c", sql]
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try Self.run(bin + "/psql", arguments, as: nil).trimmingCharacters(in: .whitespacesAndNewlines) })
+            }
+        }
     }
 
     /// One integer from a query.
-    func count(_ sql: String, database: String) -> Int {
-        (try? psql(sql, database: database)).flatMap { Int($0) } ?? -1
+    func count(_ sql: String, database: String) async -> Int {
+        (try? await psql(sql, database: database)).flatMap { Int($0) } ?? -1
     }
 
     /// A new, empty database.
     func createDatabase() async throws -> String {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        try psql("CREATE DATABASE \(name)")
+        try await psql("CREATE DATABASE \(name)")
         return name
     }
 }
