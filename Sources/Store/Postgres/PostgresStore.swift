@@ -75,9 +75,33 @@ public final class PostgresStore: Sendable {
         _ = await runner.value
     }
 
-    /// The first query, bounded in time: an unreachable server or a wrong password fails here with
-    /// the server's words, not at the first poll.
+    /// The first connection, made directly (the pool would retry quietly): an unreachable server or
+    /// a wrong password fails here at once with the server's words, not at the first poll.
     func checkConnection() async throws {
+        do {
+            var direct: PostgresConnection.Configuration
+            if location.isUnixSocket {
+                direct = .init(unixSocketPath: location.unixSocketPath, username: location.user, password: location.password,
+                               database: location.database)
+            } else {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.certificateVerification = .none
+                let mode: PostgresConnection.Configuration.TLS
+                switch location.sslMode {
+                case .disable: mode = .disable
+                case .prefer: mode = .prefer(try NIOSSLContext(configuration: tls))
+                case .require: mode = .require(try NIOSSLContext(configuration: tls))
+                }
+                direct = .init(host: location.host, port: location.port, username: location.user, password: location.password,
+                               database: location.database, tls: mode)
+            }
+            direct.options.connectTimeout = .seconds(10)
+            let connection = try await PostgresConnection.connect(on: PostgresClient.defaultEventLoopGroup.next(), configuration: direct,
+                                                                  id: 0, logger: logger).get()
+            try await connection.close()
+        } catch {
+            throw StoreError.cannotOpen(path: location.description, message: Self.describe(error))
+        }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { _ = try await self.client.query("SELECT 1", logger: self.logger).collect() }
