@@ -1,0 +1,92 @@
+import Foundation
+import Store
+import Testing
+
+/// `monitorctl db copy`: an embedded database moves into PostgreSQL with its history, and monitorctl
+/// tells the same story from either backend.
+@Suite("Growing from SQLite to PostgreSQL", .enabled(if: PostgresTestServer.shared != nil))
+struct DatabaseCopyTests {
+    /// A day of history in an SQLite file: 60 scored items about Contoso, a firing alert with its outbox row.
+    func history(in path: String) async throws {
+        let store = try SQLiteStore(path: path, mode: .createAndMigrate)
+        let now = Date()
+        _ = try await store.syncFeeds([FeedSpec(id: "wire", url: "http://127.0.0.1:1/wire")], at: now)
+        let items = (0..<60).map { i in
+            NewItem(canonicalID: "c\(i)", contentHash: "h\(i)", dedupeByContent: false, title: "Contoso story \(i)", link: "https://x/\(i)",
+                    summary: "", authorsJSON: "[]", rawJSON: "{}", publishedAt: now.addingTimeInterval(Double(-i * 60)), publishedEstimated: false)
+        }
+        _ = try await store.recordPoll(FeedPollUpdate(feedID: "wire", status: 200, outcome: .success(etag: "\"v1\"", lastModified: nil,
+                                                                                                      url: "http://127.0.0.1:1/wire"),
+                                                      nextPollAt: now, at: now), items: items, sourceAlert: nil)
+        let pending = try await store.unscoredItems(after: 0, modelVersion: "m@1", limit: 100, publishedSince: nil, claim: nil)
+        try await store.writeScores(pending.map { item in
+            ScoredItem(score: ScoreRecord(itemID: item.id, modelVersion: "m@1", heads: "{}", sentiment: item.id % 3 == 0 ? -0.8 : 0.2,
+                                          risk: item.id % 3 == 0 ? 0.9 : 0.1, label: item.id % 3 == 0 ? "negative" : "neutral",
+                                          topic: "Earnings", explanation: #"[{"word":"plunge","weight":0.4}]"#, scoredAt: now),
+                       mentions: [MentionRecord(itemID: item.id, symbol: "CTSO", kind: .name, matched: "Contoso")],
+                       entities: [EntityRecord(symbol: "CTSO", name: "Contoso", onWatchlist: true, firstSeenAt: now)])
+        })
+        let alert = AlertRecord(fingerprint: "neg:CTSO", kind: .threshold, ruleID: "neg", entity: "CTSO", state: .firing, severity: .critical,
+                                value: 0.33, startedAt: now, firedAt: now, lastNotifiedAt: now, updatedAt: now)
+        try await store.applyAlertWrites([AlertWrite(alert: alert, event: .firing, details: #"{"value":0.33}"#, notifications: [
+            NewDelivery(messageID: "msg_1", webhookID: "desk", eventType: .alertFiring, payload: #"{"type":"alert.firing"}"#, createdAt: now),
+        ])])
+    }
+
+    func config(_ folder: TemporaryFolder, database: String, name: String) throws -> String {
+        try folder.write(name, configJSON(database: "\"\(database)\"", feeds: #"[{"id": "wire", "url": "http://127.0.0.1:1/wire", "interval": "1m"}]"#,
+                                          rules: #"[{"id": "neg", "metric": "negativeShare", "window": "1h", "above": 0.3, "cooldown": "1h"}]"#))
+    }
+
+    @Test("copy moves every table with its ids; a non-empty target is refused without --append; --append resumes; monitorctl reads both alike")
+    func copy() async throws {
+        let server = try #require(PostgresTestServer.shared)
+        let folder = try TemporaryFolder()
+        let sqlite = folder.path("monitor.sqlite")
+        try await history(in: sqlite)
+        let database = try await server.createDatabase()
+        let sqliteConfig = try config(folder, database: sqlite, name: "sqlite.json")
+        let postgresConfig = try config(folder, database: server.uri(database), name: "postgres.json")
+
+        let copied = try await runProduct("monitorctl", ["db", "copy", "--config", sqliteConfig, "--to", server.uri(database)])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains("items                60 rows copied") && copied.stdout.contains("webhook_deliveries   1 rows copied"),
+                "\(copied.stdout)")
+        for table in ["items", "scores", "mentions", "alerts", "alert_events", "webhook_deliveries", "feeds"] {
+            let sqliteRows = try await SQLiteStore(path: sqlite, mode: .readOnly).info().rowCounts.first { $0.table == table }?.rows
+            #expect(await server.count("SELECT count(*) FROM \(table)", database: database) == sqliteRows, "\(table)")
+        }
+        #expect(try await server.psql("SELECT etag FROM feeds", database: database) == "\"v1\"", "feed state moves too")
+
+        // Same commands, same output.
+        for arguments in [["query", "--since", "2h", "--format", "json"], ["alerts", "list"], ["deliveries", "list"], ["feeds"]] {
+            let a = try await runProduct("monitorctl", arguments + ["--config", sqliteConfig])
+            let b = try await runProduct("monitorctl", arguments + ["--config", postgresConfig])
+            #expect(a.status == 0 && b.status == 0, "\(arguments): \(a.stderr) \(b.stderr)")
+            #expect(a.stdout.contains(arguments[0] == "feeds" ? "wire" : arguments[0] == "deliveries" ? "msg_1" : "CTSO"), "\(a.stdout)")
+            #expect(Self.withoutTimes(a.stdout) == Self.withoutTimes(b.stdout), "\(arguments):\n\(a.stdout)\n---\n\(b.stdout)")
+        }
+
+        let again = try await runProduct("monitorctl", ["db", "copy", "--config", sqliteConfig, "--to", server.uri(database)])
+        #expect(again.status == 65 && again.stderr.contains("already holds") && again.stderr.contains("--append"), "\(again.stderr)")
+        let resumed = try await runProduct("monitorctl", ["db", "copy", "--config", sqliteConfig, "--to", server.uri(database), "--append"])
+        #expect(resumed.status == 0 && resumed.stdout.contains("items                0 rows copied"), "\(resumed.stdout) \(resumed.stderr)")
+
+        // New rows continue after the copied ids.
+        let store = try await PostgresStore.open(server.location(database), mode: .existing, logger: quietLogger)
+        let now = Date()
+        _ = try await store.recordPoll(FeedPollUpdate(feedID: "wire", status: 200, outcome: .success(etag: nil, lastModified: nil, url: "http://x"),
+                                                      nextPollAt: now, at: now),
+                                       items: [NewItem(canonicalID: "new", contentHash: "new", dedupeByContent: false, title: "New", link: nil,
+                                                       summary: "", authorsJSON: "[]", rawJSON: "{}", publishedAt: now, publishedEstimated: false)],
+                                       sourceAlert: nil)
+        #expect(try await store.scoringCursor(modelVersion: "m@1") == 60, "the new item got id 61")
+        await store.close()
+    }
+
+    /// The output with clock times and ages masked (the two commands ran a moment apart).
+    static func withoutTimes(_ text: String) -> String {
+        text.replacingOccurrences(of: #"\d{4}-\d\d-\d\dT[\d:.]+Z"#, with: "TIME", options: .regularExpression)
+            .replacingOccurrences(of: #"\b\d+(ms|s|m|h) ago\b"#, with: "AGO", options: .regularExpression)
+    }
+}
