@@ -1,32 +1,34 @@
 import Foundation
 import Store
 import Testing
+import Transformer
 
 /// `monitorctl db copy`: an embedded database moves into PostgreSQL with its history, and monitorctl
 /// tells the same story from either backend.
 @Suite("Growing from SQLite to PostgreSQL", .enabled(if: PostgresTestServer.shared != nil))
 struct DatabaseCopyTests {
-    /// A day of history in an SQLite file: 60 scored items about Contoso, a firing alert with its outbox row.
+    /// An hour of history in an SQLite file: 60 scored items about Apple, a firing alert with its outbox row.
     func history(in path: String) async throws {
+        let version = try TextClassifier.version(of: WebhookDeliveryTests.model)
         let store = try SQLiteStore(path: path, mode: .createAndMigrate)
         let now = Date()
         _ = try await store.syncFeeds([FeedSpec(id: "wire", url: "http://127.0.0.1:1/wire")], at: now)
         let items = (0..<60).map { i in
-            NewItem(canonicalID: "c\(i)", contentHash: "h\(i)", dedupeByContent: false, title: "Contoso story \(i)", link: "https://x/\(i)",
+            NewItem(canonicalID: "c\(i)", contentHash: "h\(i)", dedupeByContent: false, title: "Apple story \(i)", link: "https://x/\(i)",
                     summary: "", authorsJSON: "[]", rawJSON: "{}", publishedAt: now.addingTimeInterval(Double(-i * 60)), publishedEstimated: false)
         }
         _ = try await store.recordPoll(FeedPollUpdate(feedID: "wire", status: 200, outcome: .success(etag: "\"v1\"", lastModified: nil,
                                                                                                       url: "http://127.0.0.1:1/wire"),
                                                       nextPollAt: now, at: now), items: items, sourceAlert: nil)
-        let pending = try await store.unscoredItems(after: 0, modelVersion: "m@1", limit: 100, publishedSince: nil, claim: nil)
+        let pending = try await store.unscoredItems(after: 0, modelVersion: version, limit: 100, publishedSince: nil, claim: nil)
         try await store.writeScores(pending.map { item in
-            ScoredItem(score: ScoreRecord(itemID: item.id, modelVersion: "m@1", heads: "{}", sentiment: item.id % 3 == 0 ? -0.8 : 0.2,
+            ScoredItem(score: ScoreRecord(itemID: item.id, modelVersion: version, heads: "{}", sentiment: item.id % 3 == 0 ? -0.8 : 0.2,
                                           risk: item.id % 3 == 0 ? 0.9 : 0.1, label: item.id % 3 == 0 ? "negative" : "neutral",
                                           topic: "Earnings", explanation: #"[{"word":"plunge","weight":0.4}]"#, scoredAt: now),
-                       mentions: [MentionRecord(itemID: item.id, symbol: "CTSO", kind: .name, matched: "Contoso")],
-                       entities: [EntityRecord(symbol: "CTSO", name: "Contoso", onWatchlist: true, firstSeenAt: now)])
+                       mentions: [MentionRecord(itemID: item.id, symbol: "AAPL", kind: .name, matched: "Apple")],
+                       entities: [EntityRecord(symbol: "AAPL", name: "Apple", onWatchlist: true, firstSeenAt: now)])
         })
-        let alert = AlertRecord(fingerprint: "neg:CTSO", kind: .threshold, ruleID: "neg", entity: "CTSO", state: .firing, severity: .critical,
+        let alert = AlertRecord(fingerprint: "neg:AAPL", kind: .threshold, ruleID: "neg", entity: "AAPL", state: .firing, severity: .critical,
                                 value: 0.33, startedAt: now, firedAt: now, lastNotifiedAt: now, updatedAt: now)
         try await store.applyAlertWrites([AlertWrite(alert: alert, event: .firing, details: #"{"value":0.33}"#, notifications: [
             NewDelivery(messageID: "msg_1", webhookID: "desk", eventType: .alertFiring, payload: #"{"type":"alert.firing"}"#, createdAt: now),
@@ -63,7 +65,7 @@ struct DatabaseCopyTests {
             let a = try await runProduct("monitorctl", arguments + ["--config", sqliteConfig])
             let b = try await runProduct("monitorctl", arguments + ["--config", postgresConfig])
             #expect(a.status == 0 && b.status == 0, "\(arguments): \(a.stderr) \(b.stderr)")
-            #expect(a.stdout.contains(arguments[0] == "feeds" ? "wire" : arguments[0] == "deliveries" ? "msg_1" : "CTSO"), "\(a.stdout)")
+            #expect(a.stdout.contains(arguments[0] == "feeds" ? "wire" : arguments[0] == "deliveries" ? "alert.firing" : "AAPL"), "\(a.stdout)")
             #expect(Self.withoutTimes(a.stdout) == Self.withoutTimes(b.stdout), "\(arguments):\n\(a.stdout)\n---\n\(b.stdout)")
         }
 
@@ -80,7 +82,8 @@ struct DatabaseCopyTests {
                                        items: [NewItem(canonicalID: "new", contentHash: "new", dedupeByContent: false, title: "New", link: nil,
                                                        summary: "", authorsJSON: "[]", rawJSON: "{}", publishedAt: now, publishedEstimated: false)],
                                        sourceAlert: nil)
-        #expect(try await store.scoringCursor(modelVersion: "m@1") == 60, "the new item got id 61")
+        #expect(try await store.scoringCursor(modelVersion: TextClassifier.version(of: WebhookDeliveryTests.model)) == 60,
+                "the new item got id 61")
         await store.close()
     }
 
