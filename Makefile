@@ -22,7 +22,9 @@ run: build
 demo: build
 	.build/release/monitorctl demo --root .
 
-test: deps
+# The PostgreSQL tests start their own server (initdb in a temporary folder, a free port on 127.0.0.1).
+test:
+	@scripts/install-deps.sh --tests
 	scripts/fetch-test-models.sh
 	swift build --build-tests -j $(SWIFT_JOBS)
 	swift test --skip-build

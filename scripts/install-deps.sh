@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages FinSent Monitor builds against, when missing.
+# Installs the Debian packages FinSent Monitor builds against, when missing;
+# `--tests` adds what the tests run against (PostgreSQL's server binaries).
 # As root it runs apt-get; otherwise through sudo when available; otherwise it
 # prints exactly what to install and fails.
 set -euo pipefail
 
 packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev pkg-config)
+if [ "${1:-}" = "--tests" ]; then packages+=(postgresql); fi
 
 if ! command -v swift >/dev/null 2>&1; then
   echo "error: the Swift toolchain (6.2 or newer) is not on PATH." >&2
@@ -35,3 +37,4 @@ echo "Installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts a cluster of its own on install; the tests start theirs (initdb in a temporary folder).
