@@ -193,6 +193,7 @@ def main() -> None:
     p.add_argument("--interval", type=int, default=10)
     p.add_argument("--seconds", type=int, default=40)
     p.add_argument("--skip-pipeline", action="store_true")
+    p.add_argument("--skip-polling", action="store_true")
     args = p.parse_args()
     for binary in ["monitord", "monitorctl"]:
         if not (RELEASE / binary).exists():
@@ -233,9 +234,10 @@ def main() -> None:
 
             result["postgresql"] = pipeline_rate(uri, pg_count, pg_span, args, folder, "pipeline-postgres")
             result["ratio_postgresql_to_sqlite"] = round(result["postgresql"]["items_per_second"] / result["sqlite"]["items_per_second"], 3)
-        result["polling"] = [polling(pg, 1, args, folder), polling(pg, 3, args, folder)]
-        one, three = result["polling"]
-        result["ratio_polls_3_to_1"] = round(three["polls_per_second"] / one["polls_per_second"], 3) if one["polls_per_second"] else None
+        if not args.skip_polling:
+            result["polling"] = [polling(pg, 1, args, folder), polling(pg, 3, args, folder)]
+            one, three = result["polling"]
+            result["ratio_polls_3_to_1"] = round(three["polls_per_second"] / one["polls_per_second"], 3) if one["polls_per_second"] else None
     finally:
         pg.stop()
     print(json.dumps(result))
