@@ -237,7 +237,7 @@ public struct FeedPoller: Service {
         }
         let update = FeedPollUpdate(feedID: state.id, status: status, outcome: .success(etag: etag, lastModified: lastModified, url: url),
                                     nextPollAt: nextPoll, at: now)
-        return try await store.recordPoll(update, items: items, sourceAlert: sourceAlert)
+        return try await uncancelled { [store, sourceAlert] in try await store.recordPoll(update, items: items, sourceAlert: sourceAlert) }
     }
 
     /// The source-health alert change of a poll, with its messages to every webhook.
@@ -272,7 +272,7 @@ public struct FeedPoller: Service {
         let update = FeedPollUpdate(feedID: feed.id, status: status,
                                     outcome: .failure(error: message, streak: next.errorStreak, turnsUnhealthy: turnedUnhealthy),
                                     nextPollAt: next.nextPollAt!, at: now)
-        _ = try await store.recordPoll(update, items: [], sourceAlert: sourceAlert)
+        _ = try await uncancelled { [store, sourceAlert] in try await store.recordPoll(update, items: [], sourceAlert: sourceAlert) }
         var metadata: Logger.Metadata = ["feed": "\(feed.id)", "error": "\(message)", "streak": "\(next.errorStreak)",
                                          "retry_in": "\(DurationText.format(delay))"]
         if status != 0 { metadata["status"] = "\(status)" }

@@ -111,7 +111,7 @@ public final class ScoringService: Service, @unchecked Sendable {
             }
         }
         let scored = try scorer.records(for: batch, texts: texts, results: results, modelVersion: modelVersion, at: time.now)
-        try await store.writeScores(scored)
+        try await uncancelled { [store] in try await store.writeScores(scored) }
         let elapsed = ContinuousClock.now - started
         stats.recordBatch(size: batch.count, total: elapsed)
         logger.debug("scored", metadata: ["items": "\(batch.count)", "ms": "\(Int(elapsed.seconds * 1000))"])

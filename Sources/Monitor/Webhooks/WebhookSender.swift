@@ -61,12 +61,12 @@ public struct WebhookSender: Service {
         var sendable: [(DeliveryRecord, WebhookConfig)] = []
         for delivery in due {
             if disabled.contains(delivery.webhookID) {
-                try await store.recordDelivery(delivery, outcome: .endpointDisabled, attempt: nil, at: now)
+                try await record(delivery, outcome: .endpointDisabled, attempt: nil, at: now)
             } else if let endpoint = endpoints[delivery.webhookID] {
                 sendable.append((delivery, endpoint))
             } else {
                 // The webhook was removed from the configuration: keep the message, retry later.
-                try await store.recordDelivery(delivery, outcome: .retry(nextAttemptAt: now.addingTimeInterval(60)), attempt: nil, at: now)
+                try await record(delivery, outcome: .retry(nextAttemptAt: now.addingTimeInterval(60)), attempt: nil, at: now)
             }
         }
         await withTaskGroup(of: Void.self) { group in
@@ -98,12 +98,12 @@ public struct WebhookSender: Service {
                 try await retry(delivery, settings: settings, retryAfter: nil,
                                 attempt: DeliveryAttempt(httpStatus: nil, latency: latency, error: error.description), endpoint: endpoint.id)
             case let .success(response) where (200..<300).contains(response.status):
-                try await store.recordDelivery(delivery, outcome: .delivered,
+                try await record(delivery, outcome: .delivered,
                                                attempt: DeliveryAttempt(httpStatus: response.status, latency: latency, error: nil), at: time.now)
                 logger.info("webhook delivered", metadata: ["webhook": "\(endpoint.id)", "message": "\(delivery.messageID)",
                                                             "attempt": "\(delivery.attempts + 1)"])
             case let .success(response) where response.status == 410:
-                try await store.recordDelivery(delivery, outcome: .endpointGone,
+                try await record(delivery, outcome: .endpointGone,
                                                attempt: DeliveryAttempt(httpStatus: 410, latency: latency, error: "410 Gone: endpoint disabled"),
                                                at: time.now)
                 logger.critical("webhook endpoint answered 410 Gone: disabled; its messages are kept but not sent until `monitorctl deliveries retry`",
@@ -120,6 +120,12 @@ public struct WebhookSender: Service {
         }
     }
 
+    /// Records a delivery's outcome even when a shutdown cancels the sender meanwhile: a message that
+    /// was delivered is not sent again for want of its record.
+    func record(_ delivery: DeliveryRecord, outcome: DeliveryOutcome, attempt: DeliveryAttempt?, at now: Date) async throws {
+        try await uncancelled { [store] in try await store.recordDelivery(delivery, outcome: outcome, attempt: attempt, at: now) }
+    }
+
     /// The wait before attempt `n + 1` after `n` failed ones: the schedule's n-th step (the last repeats), ±20%.
     static func backoff(afterAttempts n: Int, schedule: [Duration], random: Double = .random(in: 0..<1)) -> Duration {
         schedule[min(max(n - 1, 0), schedule.count - 1)] * (0.8 + 0.4 * random)
@@ -134,11 +140,11 @@ public struct WebhookSender: Service {
         let age = now.timeIntervalSince(delivery.createdAt) + delay.seconds
         let error = attempt.error ?? ""
         if age > settings.giveUpAfter.seconds {
-            try await store.recordDelivery(delivery, outcome: .failed, attempt: attempt, at: now)
+            try await record(delivery, outcome: .failed, attempt: attempt, at: now)
             logger.error("webhook delivery given up", metadata: ["webhook": "\(endpoint)", "message": "\(delivery.messageID)",
                                                                  "attempts": "\(delivery.attempts + 1)", "error": "\(error)"])
         } else {
-            try await store.recordDelivery(delivery, outcome: .retry(nextAttemptAt: now.addingTimeInterval(delay.seconds)), attempt: attempt,
+            try await record(delivery, outcome: .retry(nextAttemptAt: now.addingTimeInterval(delay.seconds)), attempt: attempt,
                                            at: now)
             logger.warning("webhook delivery failed; will retry", metadata: ["webhook": "\(endpoint)", "message": "\(delivery.messageID)",
                                                                              "error": "\(error)", "retry_in": "\(DurationText.format(delay))"])
