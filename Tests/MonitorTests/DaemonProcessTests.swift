@@ -98,6 +98,20 @@ struct DaemonProcessTests {
         #expect(try await waitForExit(daemon, timeout: .seconds(10)) == 0)
     }
 
+    @Test("a second monitord on the same SQLite file exits 73 naming the first one's pid; the first carries on")
+    func oneInstancePerSQLiteFile() async throws {
+        let fixture = try DaemonFixture()
+        let first = try fixture.start()
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        try await eventually("the first monitord ready") { fixture.logText().contains("monitord is ready") }
+        let second = try await runProduct("monitord", ["--config", fixture.config])
+        #expect(second.status == 73)
+        #expect(second.stderr.contains("another monitord uses this database (pid \(first.processIdentifier))"), "got: \(second.stderr)")
+        #expect(first.isRunning)
+        kill(first.processIdentifier, SIGTERM)
+        #expect(try await waitForExit(first, timeout: .seconds(10)) == 0)
+    }
+
     @Test("monitord refuses a database written by a newer version with exit 65")
     func newerDatabase() async throws {
         let fixture = try DaemonFixture()
