@@ -47,7 +47,7 @@ struct ClusterProcessTests {
             [
                 "database": database, "model": WebhookDeliveryTests.model, "engine": ["threads": 1, "batchSize": 16],
                 "api": ["listen": "127.0.0.1:0"], "cluster": ["leaseTimeout": "3s"],
-                "http": ["timeout": "2s", "connectTimeout": "1s"], "delivery": ["retrySchedule": ["500ms", "1s"], "timeout": "2s"],
+                "http": ["timeout": "2s", "connectTimeout": "1s"], "polling": ["maxPerHost": 8], "delivery": ["retrySchedule": ["500ms", "1s"], "timeout": "2s"],
                 "feeds": (0..<ClusterProcessTests.feedCount).map { n in
                     ["id": "f\(n)", "url": feeds.server.url("/f\(n)").absoluteString, "interval": "3s", "headers": ["X-Instance": name]]
                 },
@@ -144,11 +144,12 @@ struct ClusterProcessTests {
         #expect(await pg.count("SELECT count(*) FROM items", database: database) == Self.feedCount + 30, "no item stored twice")
         #expect(await pg.count("SELECT count(DISTINCT item_id) FROM scores", database: database) == Self.feedCount + 30)
         try await eventually("the alert delivered", timeout: .seconds(60)) { receiver.distinct.contains { $0.type == "alert.firing" } }
-        // Every feed is polled again after C's leases ran out (3 s) and within one more interval.
-        let takeover = killedAt.addingTimeInterval(3 + Self.interval + 2)
+        // Every feed is polled again after C's leases ran out (3 s), within two more intervals (the slack is for a
+        // loaded CI machine: 300 feeds every 3 s share 2 × 8 host slots with the burst's scoring).
+        let takeover = killedAt.addingTimeInterval(3 + 2 * Self.interval + 4)
         try await Task.sleep(until: .now + .seconds(max(0, takeover.timeIntervalSinceNow)))
         let after = Set(feeds.polls.withLock { $0 }.filter { $0.at > killedAt.addingTimeInterval(3) && $0.instance != "C" }.map(\.feed))
-        #expect(after.count == Self.feedCount, "\(Self.feedCount - after.count) feeds were not taken over within the lease timeout and an interval")
+        #expect(after.count == Self.feedCount, "\(Self.feedCount - after.count) feeds were not taken over within the lease timeout and two intervals")
         try await Task.sleep(for: .seconds(2))
         let firing = receiver.messages.filter { $0.type == "alert.firing" }
         #expect(Set(firing.map(\.id)).count == 1, "one alert, one webhook-id: \(firing.map(\.id))")
