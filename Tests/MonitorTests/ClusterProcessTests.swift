@@ -5,7 +5,7 @@ import Testing
 
 /// Three monitord processes on one PostgreSQL database, 300 feeds on a local server and a webhook
 /// receiver: the work is shared, nothing is done twice, and a SIGKILLed instance's work moves on.
-@Suite("Three monitord instances share one PostgreSQL database", .serialized, .enabled(if: PostgresTestServer.shared != nil))
+@Suite("Three monitord instances share one PostgreSQL database", .serialized, .enabled(if: PostgresTestServer.isInstalled))
 struct ClusterProcessTests {
     static let feedCount = 300
     static let interval = 3.0
@@ -93,7 +93,7 @@ struct ClusterProcessTests {
 
     @Test("every feed polled by one instance at a time, items stored and scored once, one alert; SIGKILL hands work over; a restart of all migrates once")
     func threeInstances() async throws {
-        let pg = try #require(PostgresTestServer.shared)
+        let pg = try await PostgresTestServer.shared()
         let database = try await pg.createDatabase()
         let uri = pg.uri(database)
         let feeds = try Feeds()

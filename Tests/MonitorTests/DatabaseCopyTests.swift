@@ -5,7 +5,7 @@ import Transformer
 
 /// `monitorctl db copy`: an embedded database moves into PostgreSQL with its history, and monitorctl
 /// tells the same story from either backend.
-@Suite("Growing from SQLite to PostgreSQL", .enabled(if: PostgresTestServer.shared != nil))
+@Suite("Growing from SQLite to PostgreSQL", .enabled(if: PostgresTestServer.isInstalled))
 struct DatabaseCopyTests {
     /// An hour of history in an SQLite file: 60 scored items about Apple, a firing alert with its outbox row.
     func history(in path: String) async throws {
@@ -42,7 +42,7 @@ struct DatabaseCopyTests {
 
     @Test("copy moves every table with its ids; a non-empty target is refused without --append; --append resumes; monitorctl reads both alike")
     func copy() async throws {
-        let server = try #require(PostgresTestServer.shared)
+        let server = try await PostgresTestServer.shared()
         let folder = try TemporaryFolder()
         let sqlite = folder.path("monitor.sqlite")
         try await history(in: sqlite)
@@ -90,6 +90,7 @@ struct DatabaseCopyTests {
     /// The output with clock times and ages masked (the two commands ran a moment apart).
     static func withoutTimes(_ text: String) -> String {
         text.replacingOccurrences(of: #"\d{4}-\d\d-\d\dT[\d:.]+Z"#, with: "TIME", options: .regularExpression)
-            .replacingOccurrences(of: #"\b\d+(ms|s|m|h) ago\b"#, with: "AGO", options: .regularExpression)
+            .replacingOccurrences(of: #"\b(\d+(ms|s|m|h|d))+ ago\b"#, with: "AGO", options: .regularExpression)
+            .replacingOccurrences(of: #"\bin (\d+(ms|s|m|h|d))+\b"#, with: "IN", options: .regularExpression)
     }
 }

@@ -66,9 +66,9 @@ struct DatabaseLocationTests {
     }
 
     @Test("PostgreSQL refuses an edited migration and a database newer than the binary, as SQLite does",
-          .enabled(if: PostgresTestServer.shared != nil))
+          .enabled(if: PostgresTestServer.isInstalled))
     func postgresRefusals() async throws {
-        let server = try #require(PostgresTestServer.shared)
+        let server = try await PostgresTestServer.shared()
         let location = server.location(try await server.createDatabase())
         await (try PostgresStore.open(location, mode: .createAndMigrate, logger: quietLogger)).close()
         var edited = Migration.shippedPostgres
