@@ -2,10 +2,18 @@ import Config
 import Foundation
 import Store
 
-/// One evaluation pass: every rule for every entity in scope. It reads the alerts, silences and
-/// each entity's scored items, runs `AlertStateMachine`, and writes every change with its event
-/// and messages in one transaction.
-public struct AlertEvaluator: Sendable {
+/// Evaluates the rules, incrementally. The first pass reads a snapshot of the mentions every rule
+/// needs (each entity's longest window with its burst baseline) and the alerts' rows; later passes
+/// read only the scores written since (`AlertStore.scoresWritten`) and evaluate only the rule and
+/// entity pairs whose numbers may have changed: the entity was mentioned, its alert is pending or
+/// firing (time moves `for` and cooldowns on), or time moved a mention across a window edge
+/// (`EntityHistory.nextChange`). Everything else keeps the answer of its last evaluation, which is
+/// the answer a full pass would give. Every change is written with its event and messages in one
+/// transaction.
+///
+/// The state is the evaluator's own: an instance that loses the `alerts` role calls `reset()`, and
+/// reads everything again when it holds the role once more.
+public actor AlertEvaluator {
     /// What one pass changed.
     public struct Change: Sendable, Equatable {
         public var fingerprint: String
@@ -15,9 +23,50 @@ public struct AlertEvaluator: Sendable {
         public var notified: Bool
     }
 
-    let store: any AlertStore
+    /// What a pass did, for logs and benchmarks.
+    public struct PassStats: Sendable, Equatable {
+        public var pairs = 0
+        public var evaluated = 0
+        public var mentionsRead = 0
+        public var reloaded = false
+    }
 
-    public init(store: any AlertStore) { self.store = store }
+    struct Pair {
+        var rule: AlertRule
+        var symbol: String
+        var fingerprint: String
+        /// When time alone may change this pair's answer (nil: only a new mention can).
+        var due: Int64?
+    }
+
+    struct State {
+        var modelVersion: String
+        var rules: [AlertRule]
+        var pairs: [Pair]
+        var histories: [String: EntityHistory]
+        /// How far back each entity's history reaches (its rules' longest window and burst baseline).
+        var spans: [String: Int64]
+        var alerts: [String: AlertRecord]
+        var sequence: Int64
+        /// Score numbers not yet visible, with when they were first missed.
+        var unseen: [Int64: Int64]
+        var changed: Set<String> = []
+        var first = true
+    }
+
+    let store: any AlertStore
+    /// How long a score number that is not visible is asked for again: longer than any scoring transaction.
+    let unseenFor: Duration
+    private var state: State?
+    public private(set) var lastPass = PassStats()
+
+    public init(store: any AlertStore, unseenFor: Duration = .seconds(30)) {
+        self.store = store
+        self.unseenFor = unseenFor
+    }
+
+    /// Forgets everything read; the next pass starts from a snapshot.
+    public func reset() { state = nil }
 
     /// The entities a rule watches: its `entities`, else the whole watchlist.
     public static func scope(of rule: AlertRule, config: MonitorConfig) -> [String] {
@@ -26,38 +75,135 @@ public struct AlertEvaluator: Sendable {
 
     @discardableResult
     public func evaluate(config: MonitorConfig, modelVersion: String, now: Date) async throws -> [Change] {
-        let silences = Set(try await store.activeSilences(at: now).map(\.matcher))
-        let pairs = config.rules.flatMap { rule in
-            Self.scope(of: rule, config: config).map { (rule: rule, symbol: $0, fingerprint: AlertStateMachine.fingerprint(rule: rule.id, symbol: $0)) }
+        let nowMs = now.millis
+        var stats = PassStats()
+        let rules = config.rules
+        if state == nil || state?.modelVersion != modelVersion || state?.rules != rules || !sameScope(config) {
+            state = try await load(config: config, modelVersion: modelVersion, now: now)
+            stats.reloaded = true
         }
-        let current = try await store.alerts(fingerprints: pairs.map(\.fingerprint))
-        // Each entity's items are read once per pass, over the longest window of the rules that watch it.
-        var longest: [String: Duration] = [:]
-        for pair in pairs { longest[pair.symbol] = max(longest[pair.symbol] ?? .zero, pair.rule.window) }
-        var observations: [String: [EntityObservation]] = [:]
-        var changes: [Change] = [], writes: [AlertWrite] = []
-        for (rule, symbol, fingerprint) in pairs {
-            if observations[symbol] == nil {
-                let from = EntityMetrics.observationStart(window: longest[symbol] ?? rule.window, now: now)
-                observations[symbol] = try await store.observations(symbol: symbol, from: from, to: now, modelVersion: modelVersion)
+        guard var state else { return [] }
+        do {
+            stats.mentionsRead = try await readNewScores(&state, now: nowMs)
+            let silences = Set(try await store.activeSilences(at: now).map(\.matcher))
+            var changes: [Change] = [], writes: [AlertWrite] = [], written: [AlertRecord] = []
+            stats.pairs = state.pairs.count
+            for index in state.pairs.indices {
+                let pair = state.pairs[index]
+                let current = state.alerts[pair.fingerprint]
+                let active = current.map { $0.state != .resolved } ?? false
+                guard state.first || active || state.changed.contains(pair.symbol) || pair.due.map({ $0 <= nowMs }) == true
+                        || Self.decaysTowardBreach(pair.rule)
+                else { continue }
+                stats.evaluated += 1
+                var history = state.histories[pair.symbol] ?? EntityHistory(windows: [])
+                history.advance(to: nowMs, horizon: nowMs - (state.spans[pair.symbol] ?? 0))
+                let metrics = history.metrics(symbol: pair.symbol, window: pair.rule.window, end: nowMs)
+                state.pairs[index].due = history.nextChange(window: pair.rule.window, end: nowMs, countsBaseline: pair.rule.metric == .burst)
+                state.histories[pair.symbol] = history
+                let machine = AlertStateMachine(rule: pair.rule)
+                guard let transition = machine.step(current: current, symbol: pair.symbol, metrics: metrics,
+                                                    silenced: silences.contains(pair.symbol) || silences.contains(pair.rule.id), now: now)
+                else { continue }
+                let evidenceFrom = now.addingTimeInterval(-pair.rule.window.seconds)
+                let observations = try await store.observations(symbol: pair.symbol, from: evidenceFrom, to: now, modelVersion: modelVersion)
+                let evidence = AlertPayload.topEvidence(observations, window: pair.rule.window, now: now)
+                let data = AlertPayload.threshold(transition, rule: pair.rule, metrics: metrics, evidence: evidence, modelVersion: modelVersion,
+                                                  config: config)
+                let targets = pair.rule.webhooks.isEmpty ? config.webhooks.map(\.id) : pair.rule.webhooks
+                let messages = try transition.notification.map { try OutboxMessages.make($0, data: data, webhooks: targets, now: now) } ?? []
+                writes.append(AlertWrite(alert: transition.alert, event: transition.event, details: try JSONText.encode(data),
+                                         notifications: messages))
+                written.append(transition.alert)
+                changes.append(Change(fingerprint: pair.fingerprint, rule: pair.rule.id, symbol: pair.symbol, event: transition.event,
+                                      notified: transition.notification != nil))
             }
-            let items = observations[symbol] ?? []
-            let metrics = EntityMetrics.compute(symbol: symbol, window: rule.window, observations: items, now: now)
-            let machine = AlertStateMachine(rule: rule)
-            guard let transition = machine.step(current: current[fingerprint], symbol: symbol, metrics: metrics,
-                                                silenced: silences.contains(symbol) || silences.contains(rule.id), now: now)
-            else { continue }
-            let evidence = AlertPayload.topEvidence(items, window: rule.window, now: now)
-            let data = AlertPayload.threshold(transition, rule: rule, metrics: metrics, evidence: evidence, modelVersion: modelVersion,
-                                              config: config)
-            let targets = rule.webhooks.isEmpty ? config.webhooks.map(\.id) : rule.webhooks
-            let messages = try transition.notification.map { try OutboxMessages.make($0, data: data, webhooks: targets, now: now) } ?? []
-            writes.append(AlertWrite(alert: transition.alert, event: transition.event, details: try JSONText.encode(data),
-                                     notifications: messages))
-            changes.append(Change(fingerprint: fingerprint, rule: rule.id, symbol: symbol, event: transition.event,
-                                  notified: transition.notification != nil))
+            try await store.applyAlertWrites(writes)
+            for alert in written { state.alerts[alert.fingerprint] = alert }
+            state.changed = []
+            state.first = false
+            self.state = state
+            lastPass = stats
+            return changes
+        } catch {
+            // What was read may be half applied: start again from a snapshot.
+            self.state = nil
+            throw error
         }
-        try await store.applyAlertWrites(writes)
-        return changes
+    }
+
+    /// A decayed-risk metric falls as time passes, so a rule that fires when it is low can start firing with no new mention.
+    static func decaysTowardBreach(_ rule: AlertRule) -> Bool {
+        guard rule.metric == .risk, case .below = rule.threshold else { return false }
+        return true
+    }
+
+    private func sameScope(_ config: MonitorConfig) -> Bool {
+        guard let state else { return false }
+        let pairs = config.rules.flatMap { rule in Self.scope(of: rule, config: config).map { "\(rule.id)|\($0)" } }
+        return pairs == state.pairs.map { "\($0.rule.id)|\($0.symbol)" }
+    }
+
+    // MARK: - Reading
+
+    private func load(config: MonitorConfig, modelVersion: String, now: Date) async throws -> State {
+        let pairs = config.rules.flatMap { rule in
+            Self.scope(of: rule, config: config).map {
+                Pair(rule: rule, symbol: $0, fingerprint: AlertStateMachine.fingerprint(rule: rule.id, symbol: $0), due: nil)
+            }
+        }
+        var spans: [String: Int64] = [:], windows: [String: Set<Int64>] = [:]
+        for pair in pairs {
+            let windowMs = pair.rule.window.millis
+            let span = windowMs * Int64(1 + EntityMetrics.baselineWindows(pair.rule.window))
+            spans[pair.symbol] = max(spans[pair.symbol] ?? 0, span)
+            windows[pair.symbol, default: []].insert(windowMs)
+        }
+        var histories = windows.mapValues { EntityHistory(windows: $0) }
+        let longest = spans.values.max() ?? 0
+        let snapshot = try await store.mentionSnapshot(modelVersion: modelVersion, publishedAfter: Date(millis: now.millis - longest))
+        var grouped: [String: [EntityHistory.Point]] = [:]
+        for mention in snapshot.mentions where histories[mention.symbol] != nil {
+            grouped[mention.symbol, default: []].append(EntityHistory.Point(mention))
+        }
+        for (symbol, points) in grouped { histories[symbol]?.insert(points, now: now.millis) }
+        let alerts = try await store.alerts(fingerprints: pairs.map(\.fingerprint))
+        return State(modelVersion: modelVersion, rules: config.rules, pairs: pairs, histories: histories, spans: spans, alerts: alerts,
+                     sequence: snapshot.lastSequence, unseen: Dictionary(uniqueKeysWithValues: snapshot.unseen.map { ($0, now.millis) }))
+    }
+
+    /// Reads the scores written since the last pass into the histories; returns how many mentions it read.
+    private func readNewScores(_ state: inout State, now: Int64) async throws -> Int {
+        let limit = 4096
+        var read = 0
+        state.unseen = state.unseen.filter { now - $0.value < unseenFor.millis }
+        while true {
+            let page = try await store.scoresWritten(after: state.sequence, unseen: state.unseen.keys.sorted(),
+                                                     modelVersion: state.modelVersion, limit: limit)
+            for sequence in page.sequences {
+                if state.unseen.removeValue(forKey: sequence) != nil { continue }
+                guard sequence > state.sequence else { continue }
+                // Numbers skipped over belong to transactions not committed yet (or rolled back, or conflicts).
+                for missing in max(state.sequence + 1, sequence - MentionSnapshot.trackedGap)..<sequence { state.unseen[missing] = now }
+                state.sequence = sequence
+            }
+            var points: [String: [EntityHistory.Point]] = [:]
+            for mention in page.mentions where state.histories[mention.symbol] != nil {
+                points[mention.symbol, default: []].append(EntityHistory.Point(mention))
+            }
+            for (symbol, new) in points {
+                state.histories[symbol]?.insert(new, now: now)
+                state.changed.insert(symbol)
+            }
+            read += page.mentions.count
+            if page.sequences.count < limit { return read }
+        }
+    }
+}
+
+extension EntityHistory.Point {
+    init(_ mention: ScoredMention) {
+        self.init(at: mention.publishedAt.millis, itemID: mention.itemID, sentiment: mention.sentiment, risk: mention.risk,
+                  negative: mention.isNegative)
     }
 }

@@ -13,10 +13,24 @@ public final class CurlMultiClient: Sendable {
     public let maxPerHost: Int
 
     private struct State {
-        var waiting: [Transfer] = []
+        var waiting = TransferQueue()
         var perHost: [String: Int] = [:]
         var running = 0
         var stopped = false
+
+        /// Takes the waiting transfers that may start now, within both limits, oldest first per host.
+        mutating func startable(maxConcurrent: Int, maxPerHost: Int) -> [Transfer] {
+            var start: [Transfer] = []
+            var hosts = perHost
+            while running + start.count < maxConcurrent,
+                  let transfer = waiting.popFirst(where: { hosts[$0, default: 0] < maxPerHost }) {
+                hosts[transfer.hostKey, default: 0] += 1
+                start.append(transfer)
+            }
+            running += start.count
+            perHost = hosts
+            return start
+        }
     }
 
     private let state = Mutex(State())
@@ -72,19 +86,7 @@ public final class CurlMultiClient: Sendable {
         while true {
             let (starting, stopped) = state.withLock { state -> ([Transfer], Bool) in
                 if state.stopped { return ([], true) }
-                var start: [Transfer] = []
-                var keep: [Transfer] = []
-                for t in state.waiting {
-                    if state.running < maxConcurrent, state.perHost[t.hostKey, default: 0] < maxPerHost {
-                        state.running += 1
-                        state.perHost[t.hostKey, default: 0] += 1
-                        start.append(t)
-                    } else {
-                        keep.append(t)
-                    }
-                }
-                state.waiting = keep
-                return (start, false)
+                return (state.startable(maxConcurrent: maxConcurrent, maxPerHost: maxPerHost), false)
             }
             if stopped { break }
             for transfer in starting {
@@ -107,7 +109,12 @@ public final class CurlMultiClient: Sendable {
                 curl_easy_cleanup(easy)  // before the transfer (and its error buffer) can go
                 if let transfer, let result { finish(transfer, result) }
             }
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            // Sleep only when nothing that waits can start: a finished transfer frees a slot, and when
+            // every running one finished in this pass there is no socket to wake the poll.
+            let canStart = state.withLock { state in
+                state.running < maxConcurrent && state.waiting.contains(where: { state.perHost[$0, default: 0] < maxPerHost })
+            }
+            if !canStart { curl_multi_poll(multi, nil, 0, 1000, nil) }
         }
         for (easy, transfer) in active {
             curl_multi_remove_handle(multi, easy)
@@ -116,8 +123,8 @@ public final class CurlMultiClient: Sendable {
             transfer.continuation.resume(returning: .failure(.cancelled))
         }
         let waiting = state.withLock { state in
-            defer { state.waiting = [] }
-            return state.waiting
+            defer { state.waiting = TransferQueue() }
+            return state.waiting.all
         }
         for transfer in waiting { transfer.continuation.resume(returning: .failure(.cancelled)) }
         loopDone.withLock { $0 = true }

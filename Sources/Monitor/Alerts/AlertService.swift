@@ -3,12 +3,13 @@ import Config
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Store
 
-/// Keeps the alerts up to date: evaluates every rule when new scores are written (at most once per
-/// `minimumGap`, since a pass reads every watched entity's window), and every `idleTick` when
-/// nothing arrives, so alerts resolve and pending ones fire as time passes. With several instances
-/// on one database, the one holding the `alerts` role evaluates (renewed every pass; taken over by
+/// Keeps the alerts up to date: a pass when new scores are written (at most once per `minimumGap`)
+/// and every `idleTick` when nothing arrives, so alerts resolve and pending ones fire as time
+/// passes. A pass costs what changed (`AlertEvaluator`). With several instances on one database,
+/// the one holding the `alerts` role evaluates (renewed when half of it has run; taken over by
 /// another when it lapses), so an alert is raised once.
 public struct AlertService: Service {
     let current: CurrentConfig
@@ -22,9 +23,11 @@ public struct AlertService: Service {
     let idleTick: Duration
     let roles: any ClusterStore
     let instanceID: String
+    /// Until when this instance holds the role, as of its last renewal.
+    let heldUntil = RoleHold()
 
     public init(current: CurrentConfig, store: any AlertStore & ClusterStore, modelVersion: String, scoresWritten: PipelineSignal,
-                outboxWritten: PipelineSignal, time: any TimeSource = SystemTime(), minimumGap: Duration = .seconds(1),
+                outboxWritten: PipelineSignal, time: any TimeSource = SystemTime(), minimumGap: Duration = .milliseconds(250),
                 idleTick: Duration = .seconds(2), instanceID: String, logger: Logger) {
         self.roles = store
         self.instanceID = instanceID
@@ -44,7 +47,11 @@ public struct AlertService: Service {
             while !Task.isCancelled {
                 let started = time.now
                 do {
-                    if try await holdsRole(at: started) { try await evaluateOnce() }
+                    if try await holdsRole(at: started) {
+                        try await evaluateOnce()
+                    } else {
+                        await evaluator.reset()  // the holder changes alerts meanwhile: read them again when the role comes back
+                    }
                 } catch is CancellationError {
                     return
                 } catch {
@@ -57,10 +64,15 @@ public struct AlertService: Service {
         }
     }
 
-    /// Takes or renews the `alerts` role; false while another instance holds it.
+    /// Takes or renews the `alerts` role (once half of the hold has run, so most passes write nothing
+    /// for it); false while another instance holds it.
     func holdsRole(at now: Date) async throws -> Bool {
-        let lease = Lease(owner: instanceID, now: now, duration: current.config.cluster.leaseTimeout)
-        return try await roles.acquireRole(.alerts, lease: lease)
+        let timeout = current.config.cluster.leaseTimeout
+        if let until = heldUntil.withLock({ $0 }), now.addingTimeInterval(timeout.seconds / 2) < until { return true }
+        let lease = Lease(owner: instanceID, now: now, duration: timeout)
+        let held = try await roles.acquireRole(.alerts, lease: lease)
+        heldUntil.withLock { $0 = held ? lease.until : nil }
+        return held
     }
 
     /// One pass at the current time; logs each change and wakes the sender when messages were queued.
@@ -74,4 +86,10 @@ public struct AlertService: Service {
         if changes.contains(where: \.notified) { outboxWritten.notify() }
         return changes
     }
+}
+
+/// Until when an instance holds a role, as of its last renewal (nil: not held).
+final class RoleHold: Sendable {
+    private let until = Mutex<Date?>(nil)
+    func withLock<T>(_ body: (inout Date?) -> T) -> T { until.withLock { body(&$0) } }
 }

@@ -49,6 +49,13 @@ public protocol AlertStore: Sendable {
     func activeSilences(at now: Date) async throws -> [SilenceRecord]
     /// Items mentioning `symbol`, published in (`from`, `to`], with their score from `modelVersion`, oldest first.
     func observations(symbol: String, from: Date, to: Date, modelVersion: String) async throws -> [EntityObservation]
+    /// The mentions scored by `modelVersion` of items published after `publishedAfter`, read in one
+    /// snapshot with the score sequence number it covers (the start of `scoresWritten`).
+    func mentionSnapshot(modelVersion: String, publishedAfter: Date) async throws -> MentionSnapshot
+    /// Scores numbered after `sequence` or in `unseen`, in sequence order, at most `limit` of them,
+    /// with the mentions of those from `modelVersion`: what was written since a snapshot or an
+    /// earlier page.
+    func scoresWritten(after sequence: Int64, unseen: [Int64], modelVersion: String, limit: Int) async throws -> ScorePage
     /// Advances alerts and enqueues their notifications: every write in one transaction.
     func applyAlertWrites(_ writes: [AlertWrite]) async throws
     /// Alerts not resolved, or resolved after `resolvedAfter`, with their latest event's details:

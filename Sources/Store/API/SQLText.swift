@@ -25,6 +25,30 @@ enum SQLText {
         "DELETE FROM \(table) WHERE id IN (SELECT id FROM \(table) WHERE \(condition) LIMIT $2)"
     }
 
+    /// The mentions of items published after $2 with their score from model $1, up to score number $3:
+    /// the alert evaluator's starting point.
+    static let mentionSnapshot = """
+        SELECT s.seq, s.item_id, m.symbol, i.published_at, s.sentiment, s.risk, s.label
+        FROM items i JOIN mentions m ON m.item_id = i.id JOIN scores s ON s.item_id = i.id AND s.model_version = $1
+        WHERE i.published_at > $2 AND s.seq <= $3
+        """
+    static let lastScoreSequence = "SELECT coalesce(max(seq), 0) FROM scores"
+    /// Score numbers in ($1, $2]: the snapshot tells the numbers it did not see from these.
+    static let visibleScoreSequences = "SELECT seq FROM scores WHERE seq > $1 AND seq <= $2"
+
+    /// A page of scores numbered after $1 (or in the list that replaces `{unseen}`), at most $2, in
+    /// number order, each with its item's publication time and one row per mention (none: NULL symbol).
+    static func scoresWritten(unseen: String?) -> String {
+        let selection = unseen.map { "seq > $1 OR seq IN (\($0))" } ?? "seq > $1"
+        return """
+            WITH page AS (SELECT seq, item_id, model_version, sentiment, risk, label FROM scores
+                          WHERE \(selection) ORDER BY seq LIMIT $2)
+            SELECT p.seq, p.item_id, p.model_version, p.sentiment, p.risk, p.label, i.published_at, m.symbol
+            FROM page p JOIN items i ON i.id = p.item_id LEFT JOIN mentions m ON m.item_id = p.item_id
+            ORDER BY p.seq
+            """
+    }
+
     /// An instance killed without a clean shutdown leaves its row; the others' heartbeats remove it an hour later.
     static let forgetInstancesAfterMillis: Int64 = 3_600_000
 

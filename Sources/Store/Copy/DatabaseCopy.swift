@@ -56,11 +56,13 @@ public struct DatabaseCopy: Sendable {
             for table in Self.tables {
                 result.append((table, try await copy(table, from: reader, to: writer, progress: progress)))
             }
-            // Identity columns continue after the copied ids.
-            for table in Self.tables where try await Self.hasIdentity(table, writer) {
-                try await writer.run(PostgresQuery(unsafeSQL: """
-                    SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce((SELECT max(id) FROM \(table)), 0) + 1, false)
-                    """))
+            // Identity columns (ids, the score sequence) continue after the copied values.
+            for table in Self.tables {
+                for column in try await Self.identityColumns(table, writer) {
+                    try await writer.run(PostgresQuery(unsafeSQL: """
+                        SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), coalesce((SELECT max(\(column)) FROM \(table)), 0) + 1, false)
+                        """))
+                }
             }
             await writer.close()
             return result
@@ -117,11 +119,11 @@ public struct DatabaseCopy: Sendable {
         return inserted
     }
 
-    static func hasIdentity(_ table: String, _ writer: PostgresStore) async throws -> Bool {
-        try await !writer.rows("""
-            SELECT 1 FROM information_schema.columns
-            WHERE table_schema = current_schema() AND table_name = \(table) AND column_name = 'id' AND is_identity = 'YES'
-            """).isEmpty
+    static func identityColumns(_ table: String, _ writer: PostgresStore) async throws -> [String] {
+        try await writer.rows("""
+            SELECT column_name FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = \(table) AND is_identity = 'YES'
+            """).map { try $0.decode(String.self) }
     }
 }
 
