@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput on the lines of standard input.",
-        subcommands: [Tokenize.self, Encode.self, Sgemm.self])
+        subcommands: [Tokenize.self, Encode.self, Tag.self, Sgemm.self])
 
     /// `monitorctl bench tokenize`
     struct Tokenize: ParsableCommand {

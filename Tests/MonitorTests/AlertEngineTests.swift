@@ -168,4 +168,52 @@ struct AlertEngineTests {
         #expect(try await events(engine, config, at: t0 + 10) == [.firing])
         #expect(try await outbox(store) == [.alertFiring])
     }
+
+    @Test("PostgreSQL: a score committed after later-numbered ones is still counted (numbers not yet visible are asked for again)",
+          .enabled(if: PostgresTestServer.isInstalled))
+    func lateCommit() async throws {
+        let server = try await PostgresTestServer.shared()
+        let database = try await server.createDatabase()
+        let store = try await StoreOpener.open(.postgres(server.location(database)), mode: .createAndMigrate, logger: quietLogger)
+        _ = try await store.syncFeeds([FeedSpec(id: "wire", url: "http://x")], at: Date(millis: 0))
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let items = (0..<3).map { n in
+            NewItem(canonicalID: "late-\(n)", contentHash: "late-\(n)", dedupeByContent: false, title: "Contoso plunges", link: nil, summary: "",
+                    authorsJSON: "[]", rawJSON: "{}", publishedAt: t0, publishedEstimated: false)
+        }
+        _ = try await store.recordPoll(FeedPollUpdate(feedID: "wire", status: 200, outcome: .success(etag: nil, lastModified: nil, url: "http://x"),
+                                                      nextPollAt: t0, at: t0), items: items, sourceAlert: nil)
+        let stored = try await store.unscoredItems(after: 0, modelVersion: model, limit: 10, publishedSince: nil, claim: nil)
+        #expect(stored.count == 3)
+        let engine = AlertEvaluator(store: store)
+        let config = try config(AlertRule(id: "neg", metric: .negativeShare, window: .seconds(3600), threshold: .above(0.5, resolveBelow: nil),
+                                          minItems: 3, cooldown: .seconds(600), forDuration: .zero, entities: [], severity: .critical, webhooks: []))
+        #expect(try await events(engine, config, at: t0).isEmpty)  // the snapshot: nothing scored yet
+        // Another instance's scoring transaction takes its number first and commits last.
+        try await server.psql("INSERT INTO entities (symbol, name, on_watchlist, first_seen_at) VALUES ('CTSO', 'Contoso', 1, 0)", database: database)
+        let slow = Task {
+            try await server.psql("""
+                BEGIN;
+                INSERT INTO scores (item_id, model_version, heads, sentiment, risk, label, scored_at) VALUES (\(stored[0].id), '\(model)', '{}', -0.9, 0.9, 'negative', 0);
+                INSERT INTO mentions (item_id, symbol, kind, matched) VALUES (\(stored[0].id), 'CTSO', 'name', 'Contoso');
+                SELECT pg_sleep(3);
+                COMMIT;
+                """, database: database)
+        }
+        try await until("the slow transaction holds its number", timeout: .seconds(10), every: .milliseconds(50)) {
+            await server.count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND state = 'active' AND pid != pg_backend_pid()",
+                               database: database) == 1
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        try await store.writeScores(stored.dropFirst().map { item in
+            ScoredItem(score: ScoreRecord(itemID: item.id, modelVersion: model, heads: "{}", sentiment: -0.9, risk: 0.9, label: "negative",
+                                          topic: nil, explanation: nil, scoredAt: t0),
+                       mentions: [MentionRecord(itemID: item.id, symbol: "CTSO", kind: .name, matched: "Contoso")],
+                       entities: [EntityRecord(symbol: "CTSO", name: "Contoso", onWatchlist: true, firstSeenAt: t0)])
+        })
+        #expect(try await events(engine, config, at: t0 + 1).isEmpty, "two of the three items are visible: under minItems")
+        _ = try await slow.value
+        #expect(try await events(engine, config, at: t0 + 2) == [.firing], "the late commit is read: three negative items")
+        await store.close()
+    }
 }

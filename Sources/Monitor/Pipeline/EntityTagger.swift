@@ -18,23 +18,15 @@ public struct Mention: Sendable, Equatable, Hashable {
 /// count for any symbol, on the watchlist or not; "$5" and "$5bn" are amounts, not cashtags.
 /// "(NASDAQ: CTSO)"-style exchange tags count as cashtags too.
 public struct EntityTagger: Sendable {
-    struct Pattern: Sendable {
-        let text: [Unicode.Scalar]
-        let symbol: String
-    }
-
-    let patterns: [Character: [Pattern]]
+    let names: NameTrie
     static let exchanges = ["NASDAQ", "NYSE", "NYSEAMERICAN", "AMEX", "LSE", "TSX", "OTC", "NYSEARCA", "BATS"]
 
     public init(watchlist: [WatchlistEntry]) {
-        var table: [Character: [Pattern]] = [:]
+        var names = NameTrie()
         for entry in watchlist {
-            for name in Set(entry.names + entry.aliases) where !name.isEmpty {
-                table[name.first!, default: []].append(Pattern(text: Array(name.unicodeScalars), symbol: entry.symbol))
-            }
+            for name in entry.names + entry.aliases where !name.isEmpty { names.insert(Array(name.unicodeScalars), symbol: entry.symbol) }
         }
-        for key in table.keys { table[key]!.sort { $0.text.count > $1.text.count } }  // longest first
-        patterns = table
+        self.names = names
     }
 
     public func mentions(in text: String) -> [Mention] {
@@ -57,19 +49,15 @@ public struct EntityTagger: Sendable {
                     continue
                 }
             }
-            if boundaryBefore, let candidates = patterns[Character(c)] {
-                var matched = false
-                for pattern in candidates where i + pattern.text.count <= s.count {
-                    let end = i + pattern.text.count
-                    guard s[i..<end].elementsEqual(pattern.text), end == s.count || !isWordScalar(s[end]) || !isWordScalar(s[end - 1]) else { continue }
-                    if found[pattern.symbol] == nil {
-                        found[pattern.symbol] = Mention(symbol: pattern.symbol, kind: .name, matched: String(String.UnicodeScalarView(pattern.text)))
-                    }
-                    i = end
-                    matched = true
-                    break
+            // The longest name starting here that ends on a word boundary (or ends in a non-word character, "Apple Inc.").
+            if boundaryBefore, let (end, symbol) = names.longestMatch(in: s, from: i, where: { end in
+                end == s.count || !isWordScalar(s[end]) || !isWordScalar(s[end - 1])
+            }) {
+                if found[symbol] == nil {
+                    found[symbol] = Mention(symbol: symbol, kind: .name, matched: String(String.UnicodeScalarView(s[i..<end])))
                 }
-                if matched { continue }
+                i = end
+                continue
             }
             i += 1
         }
