@@ -35,6 +35,8 @@ public actor AlertEvaluator {
         var rule: AlertRule
         var symbol: String
         var fingerprint: String
+        /// The alert's row as last read or written (nil: it has none).
+        var alert: AlertRecord?
         /// When time alone may change this pair's answer (nil: only a new mention can).
         var due: Int64?
     }
@@ -42,11 +44,11 @@ public actor AlertEvaluator {
     struct State {
         var modelVersion: String
         var rules: [AlertRule]
+        var watchlist: [String]
         var pairs: [Pair]
         var histories: [String: EntityHistory]
         /// How far back each entity's history reaches (its rules' longest window and burst baseline).
         var spans: [String: Int64]
-        var alerts: [String: AlertRecord]
         var sequence: Int64
         /// Score numbers not yet visible, with when they were first missed.
         var unseen: [Int64: Int64]
@@ -86,14 +88,14 @@ public actor AlertEvaluator {
         do {
             stats.mentionsRead = try await readNewScores(&state, now: nowMs)
             let silences = Set(try await store.activeSilences(at: now).map(\.matcher))
-            var changes: [Change] = [], writes: [AlertWrite] = [], written: [AlertRecord] = []
+            var changes: [Change] = [], writes: [AlertWrite] = [], written: [(index: Int, alert: AlertRecord)] = []
             stats.pairs = state.pairs.count
             for index in state.pairs.indices {
                 let pair = state.pairs[index]
-                let current = state.alerts[pair.fingerprint]
+                let current = pair.alert
                 let active = current.map { $0.state != .resolved } ?? false
-                guard state.first || active || state.changed.contains(pair.symbol) || pair.due.map({ $0 <= nowMs }) == true
-                        || Self.decaysTowardBreach(pair.rule)
+                guard state.first || active || pair.due.map({ $0 <= nowMs }) == true || Self.decaysTowardBreach(pair.rule)
+                        || (!state.changed.isEmpty && state.changed.contains(pair.symbol))
                 else { continue }
                 stats.evaluated += 1
                 var history = state.histories[pair.symbol] ?? EntityHistory(windows: [])
@@ -114,12 +116,12 @@ public actor AlertEvaluator {
                 let messages = try transition.notification.map { try OutboxMessages.make($0, data: data, webhooks: targets, now: now) } ?? []
                 writes.append(AlertWrite(alert: transition.alert, event: transition.event, details: try JSONText.encode(data),
                                          notifications: messages))
-                written.append(transition.alert)
+                written.append((index, transition.alert))
                 changes.append(Change(fingerprint: pair.fingerprint, rule: pair.rule.id, symbol: pair.symbol, event: transition.event,
                                       notified: transition.notification != nil))
             }
             try await store.applyAlertWrites(writes)
-            for alert in written { state.alerts[alert.fingerprint] = alert }
+            for (index, alert) in written { state.pairs[index].alert = alert }
             state.changed = []
             state.first = false
             self.state = state
@@ -138,18 +140,18 @@ public actor AlertEvaluator {
         return true
     }
 
+    /// True when the configuration's watchlist is the one the state was read for (the rules are compared apart).
     private func sameScope(_ config: MonitorConfig) -> Bool {
         guard let state else { return false }
-        let pairs = config.rules.flatMap { rule in Self.scope(of: rule, config: config).map { "\(rule.id)|\($0)" } }
-        return pairs == state.pairs.map { "\($0.rule.id)|\($0.symbol)" }
+        return state.watchlist.elementsEqual(config.watchlist.lazy.map(\.symbol))
     }
 
     // MARK: - Reading
 
     private func load(config: MonitorConfig, modelVersion: String, now: Date) async throws -> State {
-        let pairs = config.rules.flatMap { rule in
+        var pairs = config.rules.flatMap { rule in
             Self.scope(of: rule, config: config).map {
-                Pair(rule: rule, symbol: $0, fingerprint: AlertStateMachine.fingerprint(rule: rule.id, symbol: $0), due: nil)
+                Pair(rule: rule, symbol: $0, fingerprint: AlertStateMachine.fingerprint(rule: rule.id, symbol: $0), alert: nil, due: nil)
             }
         }
         var spans: [String: Int64] = [:], windows: [String: Set<Int64>] = [:]
@@ -168,8 +170,10 @@ public actor AlertEvaluator {
         }
         for (symbol, points) in grouped { histories[symbol]?.insert(points, now: now.millis) }
         let alerts = try await store.alerts(fingerprints: pairs.map(\.fingerprint))
-        return State(modelVersion: modelVersion, rules: config.rules, pairs: pairs, histories: histories, spans: spans, alerts: alerts,
-                     sequence: snapshot.lastSequence, unseen: Dictionary(uniqueKeysWithValues: snapshot.unseen.map { ($0, now.millis) }))
+        for index in pairs.indices { pairs[index].alert = alerts[pairs[index].fingerprint] }
+        return State(modelVersion: modelVersion, rules: config.rules, watchlist: config.watchlist.map(\.symbol), pairs: pairs,
+                     histories: histories, spans: spans, sequence: snapshot.lastSequence,
+                     unseen: Dictionary(uniqueKeysWithValues: snapshot.unseen.map { ($0, now.millis) }))
     }
 
     /// Reads the scores written since the last pass into the histories; returns how many mentions it read.

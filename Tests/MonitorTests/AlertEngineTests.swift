@@ -34,6 +34,15 @@ struct AlertEngineTests {
         #expect(symbols("costs $100 or US$5").isEmpty)
     }
 
+    @Test("a 3,000-entity watchlist: names that prefix each other match only whole, the longest name wins")
+    func universe() {
+        let watchlist = (0..<3000).map { WatchlistEntry(symbol: "S\($0)", names: ["Company \($0)", "Company \($0) Holdings"], aliases: []) }
+        let tagger = EntityTagger(watchlist: watchlist)
+        #expect(tagger.mentions(in: "Company 12 Holdings beat Company 1200").map(\.symbol) == ["S12", "S1200"])
+        #expect(tagger.mentions(in: "Company 12 Holdings beat Company 1200").first?.matched == "Company 12 Holdings")
+        #expect(tagger.mentions(in: "Company 7 and Company 2999 rise; Company 3000 is not listed").map(\.symbol) == ["S2999", "S7"])
+    }
+
     // MARK: - Signatures
 
     @Test("signatures match the Standard Webhooks reference vector; rotation signs with every secret")
@@ -215,5 +224,36 @@ struct AlertEngineTests {
         _ = try await slow.value
         #expect(try await events(engine, config, at: t0 + 2) == [.firing], "the late commit is read: three negative items")
         await store.close()
+    }
+
+    @Test("a pass evaluates what changed: everything at first, then only the entity a new score mentions, nothing when quiet", arguments: Backend.available)
+    func evaluatesWhatChanged(backend: Backend) async throws {
+        let store = try await store(backend)
+        let engine = AlertEvaluator(store: store)
+        var config = try config(rule())
+        config.watchlist = (0..<300).map { WatchlistEntry(symbol: "E\($0)", names: ["Entity \($0)"], aliases: []) }
+            + [WatchlistEntry(symbol: "CTSO", names: ["Contoso"], aliases: [])]
+        config.rules.append(AlertRule(id: "burst", metric: .burst, window: .seconds(900), threshold: .above(3, resolveBelow: nil), minItems: 3,
+                                      cooldown: .seconds(600), forDuration: .zero, entities: [], severity: .warning, webhooks: []))
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(try await events(engine, config, at: t0).isEmpty)
+        #expect(await engine.lastPass.evaluated == 602, "the first pass evaluates every rule for every entity")
+        #expect(try await events(engine, config, at: t0 + 2).isEmpty)
+        #expect(await engine.lastPass.evaluated == 0, "a quiet universe costs nothing")
+        try await add(store, label: "neutral", risk: 0, at: t0 + 3)
+        #expect(try await events(engine, config, at: t0 + 4).isEmpty)
+        let pass = await engine.lastPass
+        #expect(pass.evaluated == 2 && pass.mentionsRead == 1, "the mentioned entity's two rules")
+        // Time alone: when the item leaves the 15-minute window, the burst rule looks again; then nothing until the hour ends.
+        #expect(try await events(engine, config, at: t0 + 600).isEmpty)
+        #expect(await engine.lastPass.evaluated == 0)
+        #expect(try await events(engine, config, at: t0 + 904).isEmpty)
+        #expect(await engine.lastPass.evaluated == 1)
+        // Four negatives: both rules fire, and a firing alert is looked at every pass (cooldown, resolution).
+        for _ in 0..<4 { try await add(store, label: "negative", risk: 0.9, at: t0 + 905) }
+        #expect(Set(try await events(engine, config, at: t0 + 906)) == [.firing])
+        #expect(await engine.lastPass.evaluated == 2)
+        #expect(try await events(engine, config, at: t0 + 908).isEmpty)
+        #expect(await engine.lastPass.evaluated == 2, "firing alerts are evaluated every pass")
     }
 }

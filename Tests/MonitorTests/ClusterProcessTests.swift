@@ -1,6 +1,7 @@
 import Foundation
 import LocalHTTPServer
 import Synchronization
+import Store
 import Testing
 
 /// Three monitord processes on one PostgreSQL database, 300 feeds on a local server and a webhook
@@ -106,7 +107,7 @@ struct ClusterProcessTests {
         defer { for instance in instances where instance.process.isRunning { kill(instance.process.processIdentifier, SIGKILL) } }
         try await eventually("all three ready", timeout: .seconds(60)) { instances.allSatisfy { $0.log().contains("monitord is ready") } }
         #expect(instances.filter { $0.log().contains("applied migration") }.count == 1, "exactly one instance migrated")
-        #expect(await pg.count("SELECT count(*) FROM schema_migrations", database: database) == 1)
+        #expect(await pg.count("SELECT count(*) FROM schema_migrations", database: database) == Migration.shippedPostgres.count)
 
         // Steady state: every feed polled; each interval by one instance.
         try await until("300 routine items stored and scored", timeout: .seconds(90), every: .milliseconds(250)) {
@@ -162,7 +163,7 @@ struct ClusterProcessTests {
         for index in instances.indices { try instances[index].restart(log: "stderr2") }
         try await eventually("all three ready again", timeout: .seconds(60)) { instances.allSatisfy { $0.log("stderr2").contains("monitord is ready") } }
         #expect(!instances.contains { $0.log("stderr2").contains("applied migration") }, "no migration on the second start")
-        #expect(await pg.count("SELECT count(*) FROM schema_migrations", database: database) == 1)
+        #expect(await pg.count("SELECT count(*) FROM schema_migrations", database: database) == Migration.shippedPostgres.count)
         let status = try await runProduct("monitorctl", ["db", "--config", instances[0].folder.path("config.json")],
                                           environment: ["DESK_SECRET": WebhookReceiver.secretText])
         #expect(status.status == 0 && status.stdout.contains("(postgresql)") && status.stdout.contains("instances: 3 running"),

@@ -77,10 +77,11 @@ struct DatabaseLocationTests {
             try await PostgresStore.open(location, mode: .createAndMigrate, migrations: edited, logger: quietLogger)
         }
         #expect(changed.map { if case .migrationChanged = $0 { true } else { false } } == true, "\(String(describing: changed))")
-        let future = Migration.shippedPostgres + [Migration(version: 2, name: "future", sql: "CREATE TABLE future (x int);\n")]
+        let shipped = Migration.shippedPostgres.count
+        let future = Migration.shippedPostgres + [Migration(version: shipped + 1, name: "future", sql: "CREATE TABLE future (x int);\n")]
         await (try PostgresStore.open(location, mode: .createAndMigrate, migrations: future, logger: quietLogger)).close()
         let newer = await #expect(throws: StoreError.self) { try await PostgresStore.open(location, mode: .readOnly, logger: quietLogger) }
-        #expect(newer == .databaseNewer(path: location.description, databaseVersion: 2, binaryVersion: 1))
+        #expect(newer == .databaseNewer(path: location.description, databaseVersion: shipped + 1, binaryVersion: shipped))
         let unreachable = PostgresLocation(host: "127.0.0.1", port: try freePort(), user: "x", database: "x", sslMode: .disable)
         let refused = await #expect(throws: StoreError.self) { try await PostgresStore.open(unreachable, mode: .readOnly, logger: quietLogger) }
         #expect(refused.map { if case .cannotOpen = $0 { true } else { false } } == true, "\(String(describing: refused))")

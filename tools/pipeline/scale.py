@@ -8,7 +8,8 @@ feeds from a local HTTP server), the release monitord scores N items and this pr
 - pipeline items/s, first item stored to last score stored, and the ratio to the 10 × 5 run;
 - idle CPU after the burst: monitord's utime + stime from /proc over 30 s, as a share of one core;
 - time to alert: a negative burst about one quiet entity is served (trials in turn, each a
-  different entity); from its items stored (latest fetched_at) to the alert's first event (p50, max).
+  different entity); from its items stored (latest fetched_at) to the alert's first event row
+  seen in the database (polled every 50 ms; p50, max).
 
 Then, separately, the feed poller: F feeds on one local host at maxPerHost 4, the seconds until
 the server has seen every feed once (the first round), peak RSS and threads of monitord.
@@ -170,19 +171,19 @@ def run_config(build: Path, entities: list[tuple[str, str]], watch: int, rules: 
                          f"{name} (${symbol}) defaults on its bonds, files for bankruptcy", f"${symbol} {name} plunges on fraud charges",
                          f"{name} (${symbol}) slumps after massive accounting fraud is revealed", f"${symbol}: {name} halts trading amid fraud probe"]
             feeds.set_trial([(f"trial-{trial}-{i}", h) for i, h in enumerate(headlines)])
+            # When the alert row is seen (polled every 50 ms), not the event's own time: a pass stamps its
+            # events with the time it started, which may be before it read the entity's items.
             deadline = time.time() + 60
-            alert = None
-            while time.time() < deadline and alert is None:
-                time.sleep(0.1)
-                rows = query(db_path, "SELECT min(e.at) FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.entity = ? AND a.kind = 'threshold'",
+            seen = None
+            while time.time() < deadline and seen is None:
+                time.sleep(0.05)
+                rows = query(db_path, "SELECT count(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.entity = ? AND a.kind = 'threshold'",
                              (symbol,))
-                alert = rows[0][0]
+                if rows[0][0]:
+                    seen = time.time()
             stored = query(db_path, "SELECT max(fetched_at) FROM items WHERE feed_id = 'trial' AND canonical_id LIKE ?",
                            (f"%trial-{trial}-%",))[0][0]
-            if alert is None or stored is None:
-                delays.append(None)
-            else:
-                delays.append(round((alert - stored) / 1000, 3))
+            delays.append(round(seen - stored / 1000, 3) if seen is not None and stored is not None else None)
         got = [d for d in delays if d is not None]
         result["time_to_alert_seconds"] = {"trials": delays, "p50": statistics.median(got) if got else None, "max": max(got) if got else None}
     finally:
@@ -199,6 +200,7 @@ def feed_round(build: Path, args) -> dict:
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # head and body are two writes: without this, each answer waits ~40 ms for a delayed ACK
 
         def do_GET(self):
             with lock:

@@ -101,7 +101,14 @@ public struct FeedPoller: Service {
             if Task.isCancelled { return }
             let host = URL(string: state.url)?.host ?? feed.url.host ?? ""
             do { try await slots.acquire(host) } catch { return }
-            state = await leaseAndPoll(feed, state: state, config: config, client: client)
+            // The poll runs in a child task: the memory its frames need (parsing, the store's async
+            // calls) goes back when it ends, instead of staying with this long-lived task until the
+            // feed is removed — about 20 KB per feed, 200 MB with 10,000 feeds.
+            let polled = state
+            state = await withTaskGroup(of: FeedRecord.self) { group in
+                group.addTask { await leaseAndPoll(feed, state: polled, config: config, client: client) }
+                return await group.next() ?? polled
+            }
             await slots.release(host)
         }
     }
