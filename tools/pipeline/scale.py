@@ -11,11 +11,12 @@ feeds from a local HTTP server), the release monitord scores N items and this pr
   different entity); from its items stored (latest fetched_at) to the alert's first event row
   seen in the database (polled every 50 ms; p50, max).
 
-Then, separately, the feed poller: F feeds on one local host at maxPerHost 4, the seconds until
+Then entity tagging alone with the 3,000-entity watchlist (`monitorctl bench tag`) against the
+engine's time per item on the same texts (`monitorctl bench encode`), and the feed poller: F feeds on one local host at maxPerHost 4, the seconds until
 the server has seen every feed once (the first round), peak RSS and threads of monitord.
 
 Usage: swift build -c release && python3 tools/pipeline/scale.py [--items 10000] [--configs 10x5,3000x5]
-       [--build .build/release] [--feeds 10000] [--skip-feeds] [--skip-pipeline]
+       [--build .build/release] [--feeds 10000] [--skip-pipeline] [--skip-tagging] [--skip-feeds]
 """
 from __future__ import annotations
 
@@ -257,6 +258,25 @@ def feed_round(build: Path, args) -> dict:
             "seconds_from_start": round(done - start, 1), "peak_rss_mb": round(rss / 1024), "peak_threads": threads}
 
 
+def tagging(build: Path, entities: list[tuple[str, str]], texts: list[str], args) -> dict:
+    """Entity tagging with the whole universe (two names each) against the engine's time per item, same texts."""
+    folder = Path(tempfile.mkdtemp(prefix="finsent-tag-"))
+    (folder / "config.json").write_text(json.dumps({
+        "database": str(folder / "x.sqlite"), "model": args.model,
+        "watchlist": [{"symbol": s, "names": [n, f"{n} Holdings"]} for s, n in entities]}))
+    lines = "\n".join(t.replace("\n", " ") for t in texts[:3000]) + "\n"
+    tag = subprocess.run([str(build / "monitorctl"), "bench", "tag", "--config", str(folder / "config.json")], input=lines,
+                         capture_output=True, text=True, check=True)
+    encode = subprocess.run([str(build / "monitorctl"), "bench", "encode", "--model", args.model, "--batch", "32",
+                             "--threads", str(args.threads), "--runs", "2"], input=lines, capture_output=True, text=True, check=True)
+    tagged = json.loads(tag.stdout.strip().splitlines()[-1])
+    engine = json.loads(encode.stdout.strip().splitlines()[-1])
+    engine_us = 1e6 / engine["items_per_second"]
+    return {"entities": tagged["entities"], "names": tagged["names"], "build_seconds": tagged["build_seconds"],
+            "tag_microseconds_per_text": tagged["microseconds_per_text"], "engine_microseconds_per_text": round(engine_us, 1),
+            "tagging_share_of_engine": round(tagged["microseconds_per_text"] / engine_us, 4)}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--items", type=int, default=10_000)
@@ -270,6 +290,7 @@ def main() -> None:
     p.add_argument("--feed-timeout", type=float, default=400)
     p.add_argument("--skip-feeds", action="store_true")
     p.add_argument("--skip-pipeline", action="store_true")
+    p.add_argument("--skip-tagging", action="store_true")
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args()
     build = Path(args.build)
@@ -290,6 +311,9 @@ def main() -> None:
             for r in runs:
                 r["ratio_to_10x5"] = round(r["items_per_second"] / base["items_per_second"], 3)
         out["pipeline"] = runs
+    if not args.skip_tagging:
+        out["tagging"] = tagging(build, entities, texts_with_universe(3000, entities, args.seed), args)
+        print(json.dumps(out["tagging"]), flush=True)
     if not args.skip_feeds:
         out["feeds"] = feed_round(build, args)
         print(json.dumps(out["feeds"]), flush=True)
