@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import http.server
 import json
 import os
 import shutil
@@ -33,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "pipeline"))
-import bench as pipeline  # noqa: E402  (load_texts, make_feeds, serve, TICKERS)
+import bench as pipeline  # noqa: E402  (load_texts, make_feeds, serve, serve_validated, TICKERS)
 
 RELEASE = ROOT / ".build" / "release"
 
@@ -120,33 +119,11 @@ def polling(pg: Postgres, instances: int, args, folder: Path) -> dict:
     polls: list[tuple[int, float]] = []
     lock = threading.Lock()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def record(path: str) -> None:
+        with lock:
+            polls.append((int(path[2:]), time.time()))
 
-        def do_GET(self):
-            n = int(self.path[2:])
-            with lock:
-                polls.append((n, time.time()))
-            if self.headers.get("If-None-Match") == '"v1"':
-                self.send_response(304)
-                self.send_header("ETag", '"v1"')
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>f{n}</title><item><guid>g{n}</guid>'
-                    f"<title>Routine notice {n}</title></item></channel></rss>").encode()
-            self.send_response(200)
-            self.send_header("ETag", '"v1"')
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *a):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = pipeline.serve_validated(record)
     port = server.server_address[1]
     name = f"poll{instances}"
     uri = pg.database(name)

@@ -80,6 +80,39 @@ def serve(docs: dict[str, bytes]) -> http.server.ThreadingHTTPServer:
     return server
 
 
+def serve_validated(on_request) -> http.server.ThreadingHTTPServer:
+    """Feeds at any path /NAME: a one-item RSS document with ETag "v1", and 304 to a matching
+    If-None-Match (a real desk's steady state). `on_request(path)` is called for each request."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # head and body are two writes: without this, each answer waits ~40 ms for a delayed ACK
+
+        def do_GET(self):
+            on_request(self.path)
+            if self.headers.get("If-None-Match") == '"v1"':
+                self.send_response(304)
+                self.send_header("ETag", '"v1"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            name = self.path.strip("/")
+            body = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title><item><guid>g-{name}</guid>'
+                    f"<title>Routine notice {name}</title></item></channel></rss>").encode()
+            self.send_response(200)
+            self.send_header("ETag", '"v1"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--items", type=int, default=10_000)
