@@ -85,53 +85,55 @@ public actor AlertEvaluator {
             stats.reloaded = true
         }
         guard var state else { return [] }
-        do {
-            stats.mentionsRead = try await readNewScores(&state, now: nowMs)
-            let silences = Set(try await store.activeSilences(at: now).map(\.matcher))
-            var changes: [Change] = [], writes: [AlertWrite] = [], written: [(index: Int, alert: AlertRecord)] = []
-            stats.pairs = state.pairs.count
-            for index in state.pairs.indices {
-                let pair = state.pairs[index]
-                let current = pair.alert
-                let active = current.map { $0.state != .resolved } ?? false
-                guard state.first || active || pair.due.map({ $0 <= nowMs }) == true || Self.decaysTowardBreach(pair.rule)
-                        || (!state.changed.isEmpty && state.changed.contains(pair.symbol))
-                else { continue }
-                stats.evaluated += 1
-                var history = state.histories[pair.symbol] ?? EntityHistory(windows: [])
-                history.advance(to: nowMs, horizon: nowMs - (state.spans[pair.symbol] ?? 0))
-                let metrics = history.metrics(symbol: pair.symbol, window: pair.rule.window, end: nowMs)
-                state.pairs[index].due = history.nextChange(window: pair.rule.window, end: nowMs, countsBaseline: pair.rule.metric == .burst)
-                state.histories[pair.symbol] = history
-                let machine = AlertStateMachine(rule: pair.rule)
-                guard let transition = machine.step(current: current, symbol: pair.symbol, metrics: metrics,
-                                                    silenced: silences.contains(pair.symbol) || silences.contains(pair.rule.id), now: now)
-                else { continue }
-                let evidenceFrom = now.addingTimeInterval(-pair.rule.window.seconds)
-                let observations = try await store.observations(symbol: pair.symbol, from: evidenceFrom, to: now, modelVersion: modelVersion)
-                let evidence = AlertPayload.topEvidence(observations, window: pair.rule.window, now: now)
-                let data = AlertPayload.threshold(transition, rule: pair.rule, metrics: metrics, evidence: evidence, modelVersion: modelVersion,
-                                                  config: config)
-                let targets = pair.rule.webhooks.isEmpty ? config.webhooks.map(\.id) : pair.rule.webhooks
-                let messages = try transition.notification.map { try OutboxMessages.make($0, data: data, webhooks: targets, now: now) } ?? []
-                writes.append(AlertWrite(alert: transition.alert, event: transition.event, details: try JSONText.encode(data),
-                                         notifications: messages))
-                written.append((index, transition.alert))
-                changes.append(Change(fingerprint: pair.fingerprint, rule: pair.rule.id, symbol: pair.symbol, event: transition.event,
-                                      notified: transition.notification != nil))
-            }
-            try await store.applyAlertWrites(writes)
-            for (index, alert) in written { state.pairs[index].alert = alert }
-            state.changed = []
-            state.first = false
-            self.state = state
-            lastPass = stats
-            return changes
-        } catch {
-            // What was read may be half applied: start again from a snapshot.
-            self.state = nil
-            throw error
+        // The pass owns the state alone (its histories are mutated in place, never copied). Should it
+        // throw, the state stays nil, and the next pass starts again from a snapshot.
+        self.state = nil
+        stats.mentionsRead = try await readNewScores(&state, now: nowMs)
+        let silences = Set(try await store.activeSilences(at: now).map(\.matcher))
+        var changes: [Change] = [], writes: [AlertWrite] = [], written: [(index: Int, alert: AlertRecord)] = []
+        stats.pairs = state.pairs.count
+        for index in state.pairs.indices {
+            let pair = state.pairs[index]
+            let current = pair.alert
+            let active = current.map { $0.state != .resolved } ?? false
+            guard state.first || active || pair.due.map({ $0 <= nowMs }) == true || Self.decaysTowardBreach(pair.rule)
+                    || (!state.changed.isEmpty && state.changed.contains(pair.symbol))
+            else { continue }
+            stats.evaluated += 1
+            // Mutated in place and read without a copy: a history (its arrays can be long) is never duplicated.
+            let horizon = nowMs - (state.spans[pair.symbol] ?? 0)
+            state.histories[pair.symbol, default: EntityHistory(windows: [])].advance(to: nowMs, horizon: horizon)
+            let (metrics, due) = state.histories[pair.symbol, default: EntityHistory(windows: [])].evaluate(pair.rule, symbol: pair.symbol, end: nowMs)
+            state.pairs[index].due = due
+            let machine = AlertStateMachine(rule: pair.rule)
+            guard let transition = machine.step(current: current, symbol: pair.symbol, metrics: metrics,
+                                                silenced: silences.contains(pair.symbol) || silences.contains(pair.rule.id), now: now)
+            else { continue }
+            writes.append(try await write(transition, pair: pair, metrics: metrics, config: config, modelVersion: modelVersion, now: now))
+            written.append((index, transition.alert))
+            changes.append(Change(fingerprint: pair.fingerprint, rule: pair.rule.id, symbol: pair.symbol, event: transition.event,
+                                  notified: transition.notification != nil))
         }
+        try await store.applyAlertWrites(writes)
+        for (index, alert) in written { state.pairs[index].alert = alert }
+        state.changed = []
+        state.first = false
+        self.state = state
+        lastPass = stats
+        return changes
+    }
+
+    /// A transition's row, event and messages, with the evidence (the window's riskiest items) read for it.
+    private func write(_ transition: AlertStateMachine.Transition, pair: Pair, metrics: EntityMetrics, config: MonitorConfig,
+                       modelVersion: String, now: Date) async throws -> AlertWrite {
+        let from = now.addingTimeInterval(-pair.rule.window.seconds)
+        let observations = try await store.observations(symbol: pair.symbol, from: from, to: now, modelVersion: modelVersion)
+        let evidence = AlertPayload.topEvidence(observations, window: pair.rule.window, now: now)
+        let data = AlertPayload.threshold(transition, rule: pair.rule, metrics: metrics, evidence: evidence, modelVersion: modelVersion,
+                                          config: config)
+        let targets = pair.rule.webhooks.isEmpty ? config.webhooks.map(\.id) : pair.rule.webhooks
+        let messages = try transition.notification.map { try OutboxMessages.make($0, data: data, webhooks: targets, now: now) } ?? []
+        return AlertWrite(alert: transition.alert, event: transition.event, details: try JSONText.encode(data), notifications: messages)
     }
 
     /// A decayed-risk metric falls as time passes, so a rule that fires when it is low can start firing with no new mention.

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 
 /// One entity's scored mentions over the span its rules read, in publication order, with running
@@ -140,6 +141,11 @@ struct EntityHistory {
     }
 
     // MARK: - Reading
+
+    /// A rule's metrics at `end`, and when time alone next changes them (`nextChange`).
+    func evaluate(_ rule: AlertRule, symbol: String, end: Int64) -> (metrics: EntityMetrics, due: Int64?) {
+        (metrics(symbol: symbol, window: rule.window, end: end), nextChange(window: rule.window, end: end, countsBaseline: rule.metric == .burst))
+    }
 
     /// The metrics of a window of `window` ms ending at `end` (as `EntityMetrics.compute` defines them).
     func metrics(symbol: String, window: Duration, end: Int64) -> EntityMetrics {
