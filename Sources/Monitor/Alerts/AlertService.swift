@@ -65,13 +65,20 @@ public struct AlertService: Service {
     }
 
     /// Takes or renews the `alerts` role (once half of the hold has run, so most passes write nothing
-    /// for it); false while another instance holds it.
+    /// for it); false while another instance holds it. When the role is taken rather than renewed
+    /// (at start, or after a gap in which another instance may have held it), the evaluator reads
+    /// the alerts afresh.
     func holdsRole(at now: Date) async throws -> Bool {
         let timeout = current.config.cluster.leaseTimeout
-        if let until = heldUntil.withLock({ $0 }), now.addingTimeInterval(timeout.seconds / 2) < until { return true }
+        let until = heldUntil.withLock { held in defer { held = nil }; return held }  // unknown until this renewal answers
+        if let until, now.addingTimeInterval(timeout.seconds / 2) < until {
+            heldUntil.withLock { $0 = until }
+            return true
+        }
         let lease = Lease(owner: instanceID, now: now, duration: timeout)
         let held = try await roles.acquireRole(.alerts, lease: lease)
         heldUntil.withLock { $0 = held ? lease.until : nil }
+        if held, until.map({ $0 <= now }) ?? true { await evaluator.reset() }
         return held
     }
 
