@@ -144,6 +144,10 @@ struct ClusterProcessTests {
         }
         #expect(await pg.count("SELECT count(*) FROM items", database: database) == Self.feedCount + 30, "no item stored twice")
         #expect(await pg.count("SELECT count(DISTINCT item_id) FROM scores", database: database) == Self.feedCount + 30)
+        // Probabilities are stored at four decimals, the precision reports show (17 digits made them 41% of an item).
+        #expect(await pg.count("SELECT count(*) FROM scores WHERE heads LIKE '%\"sentiment\":{\"negative\":%'", database: database)
+                == Self.feedCount + 30)
+        #expect(await pg.count("SELECT count(*) FROM scores WHERE heads ~ '[0-9][.][0-9]{5}'", database: database) == 0)
         try await eventually("the alert delivered", timeout: .seconds(60)) { receiver.distinct.contains { $0.type == "alert.firing" } }
         // Every feed is polled again after C's leases ran out (3 s), within two more intervals (the slack is for a
         // loaded CI machine: 300 feeds every 3 s share 2 × 8 host slots with the burst's scoring).
