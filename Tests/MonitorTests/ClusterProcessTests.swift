@@ -113,6 +113,10 @@ struct ClusterProcessTests {
         try await until("300 routine items stored and scored", timeout: .seconds(90), every: .milliseconds(250)) {
             await pg.count("SELECT count(*) FROM scores", database: database) == Self.feedCount
         }
+        // The log line of the last batch may follow its commit by a moment.
+        try? await until("the scoring logs account for every item", timeout: .seconds(10), every: .milliseconds(100)) {
+            instances.map { Self.scored(in: $0.log()) }.reduce(0, +) >= Self.feedCount
+        }
         let steadyScored = instances.map { Self.scored(in: $0.log()) }.reduce(0, +)
         #expect(steadyScored == Self.feedCount, "each item scored by exactly one instance (logged: \(steadyScored))")
         try await Task.sleep(for: .seconds(Self.interval * 2))

@@ -37,17 +37,18 @@ struct EntityHistoryTests {
         }
     }
 
-    @Test("equal to a full recomputation on randomised histories, within 1e-9 (counts exactly)", arguments: [1, 2, 3, 4, 5, 6])
+    @Test("equal to a full recomputation on randomised histories, within 1e-9 (counts exactly)", arguments: [1, 2, 3, 4])
     func randomised(seed: UInt64) {
         var rng = Generator(state: seed)
         let windows = Set(Self.windows.map(\.millis))
         let span = Self.windows.map { $0.millis * Int64(1 + EntityMetrics.baselineWindows($0)) }.max()!
         var history = EntityHistory(windows: windows)
         var all: [EntityHistory.Point] = []
+        var ids = Set<Int64>()
         var now: Int64 = 1_800_000_000_000
         var nextID: Int64 = 1
         // Bursts and lulls: sometimes many mentions a minute, sometimes hours of nothing.
-        for step in 0..<250 {
+        for step in 0..<200 {
             now += [Int64(1_000), 30_000, 300_000, 3_600_000, 20_000_000].randomElement(using: &rng)!
             var batch: [EntityHistory.Point] = []
             for _ in 0..<Int.random(in: 0...12, using: &rng) {
@@ -65,7 +66,7 @@ struct EntityHistoryTests {
             }
             if step % 7 == 0, let again = all.randomElement(using: &rng) { batch.append(again) }  // read twice: counted once
             history.insert(batch, now: now)
-            for point in batch where !all.contains(where: { $0.itemID == point.itemID }) { all.append(point) }
+            for point in batch where ids.insert(point.itemID).inserted { all.append(point) }
             history.advance(to: now, horizon: now - span)
             let observations = all.sorted { ($0.at, $0.itemID) < ($1.at, $1.itemID) }.map(observation)
             for window in Self.windows {

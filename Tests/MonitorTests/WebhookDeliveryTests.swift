@@ -147,7 +147,7 @@ struct WebhookDeliveryTests {
         }
         defer { feed.stop() }
         let daemon = try Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: receiver.url,
-                                rules: [["id": "neg-share", "metric": "negativeShare", "window": "15s", "above": 0.6, "resolveBelow": 0.5,
+                                rules: [["id": "neg-share", "metric": "negativeShare", "window": "30s", "above": 0.6, "resolveBelow": 0.5,
                                          "minItems": 3, "cooldown": "1h", "severity": "critical"]])
         try await eventually("alert.firing") { receiver.distinct.contains { $0.type == "alert.firing" } }
         // The risk report tells the same story; hostile terminal sequences in feed text never reach the screen.
