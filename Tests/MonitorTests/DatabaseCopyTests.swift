@@ -60,8 +60,11 @@ struct DatabaseCopyTests {
         }
         #expect(try await server.psql("SELECT etag FROM feeds", database: database) == "\"v1\"", "feed state moves too")
 
-        // Same commands, same output.
-        for arguments in [["query", "--since", "2h", "--format", "json"], ["alerts", "list"], ["deliveries", "list"], ["feeds"]] {
+        // Same commands, same output. The report's range is fixed: its decayed risk moves with the time it is computed at.
+        let iso = ISO8601DateFormatter()
+        let until = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.up) + 1)
+        let range = ["--since", iso.string(from: until.addingTimeInterval(-7200)), "--until", iso.string(from: until)]
+        for arguments in [["query"] + range + ["--format", "json"], ["alerts", "list"], ["deliveries", "list"], ["feeds"]] {
             let a = try await runProduct("monitorctl", arguments + ["--config", sqliteConfig])
             let b = try await runProduct("monitorctl", arguments + ["--config", postgresConfig])
             #expect(a.status == 0 && b.status == 0, "\(arguments): \(a.stderr) \(b.stderr)")
