@@ -38,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -79,7 +80,11 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Alerts", "Config", "Store"]),
         .target(
             name: "API",
-            dependencies: ["Config", "Reports", "Store", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "Config", "Reports", "Store", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "Monitor",

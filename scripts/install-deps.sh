@@ -6,7 +6,8 @@
 set -euo pipefail
 
 packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev pkg-config)
-if [ "${1:-}" = "--tests" ]; then packages+=(postgresql); fi
+# The dashboard's browser test runs headless Chromium (with a font, so text has a size).
+if [ "${1:-}" = "--tests" ]; then packages+=(postgresql chromium fonts-dejavu-core); fi
 
 if ! command -v swift >/dev/null 2>&1; then
   echo "error: the Swift toolchain (6.2 or newer) is not on PATH." >&2

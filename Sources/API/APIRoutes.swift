@@ -5,7 +5,10 @@ import Logging
 import Reports
 import Store
 
-/// monitord's HTTP API on `api.listen`: /healthz, /metrics, /v1/risk, /v1/alerts and the dashboard at /.
+/// monitord's HTTP API on `api.listen`: /healthz, /metrics, /v1/risk, /v1/alerts, the dashboard at / and
+/// a page per entity at /entity/SYMBOL. GET and HEAD only (405 otherwise); unknown query parameters are
+/// refused (400); with `api.tokenEnv`/`api.tokenFile` everything but /healthz (and /metrics unless
+/// `api.protectMetrics`) needs the bearer token.
 public enum APIRoutes {
     public struct Dependencies: Sendable {
         let current: CurrentConfig
@@ -15,6 +18,7 @@ public enum APIRoutes {
         let modelVersion: String
         let instanceID: String
         let started: Date
+        let metrics: MetricsPage
 
         public init(current: CurrentConfig, store: any MonitorStore, stats: PipelineStats, backlog: ScoringBacklog, modelVersion: String,
                     instanceID: String) {
@@ -25,23 +29,71 @@ public enum APIRoutes {
             self.backlog = backlog
             self.modelVersion = modelVersion
             started = Date()
+            metrics = MetricsPage(registry: stats.registry, version: FinSentVersion.string, modelVersion: modelVersion)
         }
     }
 
-    /// The application as a ServiceLifecycle service.
-    public static func application(_ deps: Dependencies, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        let router = Router()
-        router.get("/healthz") { _, _ in try await health(deps) }
-        router.get("/metrics") { _, _ in try await metrics(deps) }
-        router.get("/v1/risk") { request, _ in try await risk(deps, request) }
-        router.get("/v1/alerts") { _, _ in try await alerts(deps) }
-        router.get("/") { _, _ in try await Dashboard.page(deps) }
+    /// Who may read a route.
+    enum Access { case open, metrics, protected }
+
+    /// A route: its path (a trailing `:symbol` segment matches one path segment), the query parameters it takes, who may read it.
+    struct Route: Sendable {
+        let path: String
+        let parameters: Set<String>
+        let access: Access
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response
+    }
+
+    static func routes(_ deps: Dependencies) -> [Route] {
+        [
+            Route(path: "/healthz", parameters: [], access: .open) { _, _ in try await health(deps) },
+            Route(path: "/metrics", parameters: [], access: .metrics) { _, _ in
+                text(try await deps.metrics.text(deps), type: "text/plain; version=0.0.4; charset=utf-8")
+            },
+            Route(path: "/v1/risk", parameters: ["since", "until", "entity", "top", "sort", "window"], access: .protected) { request, _ in
+                try await risk(deps, request)
+            },
+            Route(path: "/v1/alerts", parameters: ["since"], access: .protected) { request, _ in try await alerts(deps, request) },
+            Route(path: "/", parameters: [], access: .protected) { _, _ in try await Dashboard.page(deps) },
+            Route(path: "/entity/:symbol", parameters: ["since"], access: .protected) { request, context in
+                try await EntityPage.page(deps, symbol: context.parameters.get("symbol") ?? "", request: request)
+            },
+        ]
+    }
+
+    /// The application as a ServiceLifecycle service; `onRunning` is called once the port is bound.
+    public static func application(_ deps: Dependencies, host: String, port: Int, logger: Logger,
+                                   onRunning: @escaping @Sendable () async -> Void = {}) -> some ApplicationProtocol {
+        let routes = routes(deps)
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        router.add(middleware: RequestMetricsMiddleware(registry: deps.stats.registry, routes: routes.map(\.path)))
+        router.add(middleware: MethodMiddleware(routes: routes.map(\.path)))
+        router.add(middleware: TokenMiddleware(current: deps.current, routes: routes))
+        for route in routes {
+            router.get(RouterPath(route.path)) { request, context in
+                if let refusal = try unknownParameters(request, allowed: route.parameters) { return refusal }
+                return try await route.handler(request, context)
+            }
+        }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "monitord"),
-                           logger: logger)
+                           onServerRunning: { _ in await onRunning() }, logger: logger)
+    }
+
+    /// 400 naming the query parameters a route does not take (a typo must not silently widen a query).
+    static func unknownParameters(_ request: Request, allowed: Set<String>) throws -> Response? {
+        let unknown = Set(request.uri.queryParameters.map { String($0.key) }).subtracting(allowed).sorted()
+        guard !unknown.isEmpty else { return nil }
+        let takes = allowed.isEmpty ? "no query parameters" : "only " + allowed.sorted().joined(separator: ", ")
+        return try json(["error": "unknown query parameter\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")); \(request.uri.path) takes \(takes)"],
+                        status: .badRequest)
     }
 
     static func json(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Response {
         text(try JSONText.encode(object), type: "application/json; charset=utf-8", status: status)
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        text(try JSONText.encode(value), type: "application/json; charset=utf-8", status: status)
     }
 
     static func text(_ text: String, type: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -50,29 +102,21 @@ public enum APIRoutes {
 
     // MARK: - /healthz
 
-    /// 200 when the database answers and the scorer has a heartbeat in the last 30 s; 503 otherwise.
+    /// 200 while serving (`ok` or `degraded`, with the reasons); 503 when `unhealthy`.
     static func health(_ deps: Dependencies) async throws -> Response {
         let databaseOK = await deps.store.ping()
         let feeds = (try? await deps.store.feeds()) ?? []
-        let configured = Set(deps.current.config.feeds.map(\.id))
-        var healthy = 0, backingOff = 0, unhealthy: [String] = []
-        for feed in feeds where configured.contains(feed.id) {
-            switch feed.health(configured: true) {
-            case .unhealthy: unhealthy.append(feed.id)
-            case .backingOff: backingOff += 1
-            default: healthy += 1
-            }
-        }
-        let heartbeat = deps.stats.snapshot.scorerHeartbeat ?? deps.started
-        let pipelineAlive = Date().timeIntervalSince(heartbeat) < 30
-        let ok = databaseOK && pipelineAlive
+        let config = deps.current.config
+        let report = HealthReport(databaseOK: databaseOK, heartbeat: deps.stats.scorerHeartbeat ?? deps.started, feeds: feeds,
+                                  config: config, now: Date())
         return try json([
-            "status": ok ? "ok" : "unavailable", "database": databaseOK, "instance": deps.instanceID,
-            "backend": deps.current.config.database.backend,
-            "pipeline": ["alive": pipelineAlive, "lastHeartbeat": JSONText.timestamp(heartbeat),
+            "status": report.status.rawValue, "reasons": report.reasons, "database": databaseOK, "instance": deps.instanceID,
+            "backend": config.database.backend,
+            "pipeline": ["alive": report.pipelineAlive, "lastHeartbeat": JSONText.timestamp(report.lastHeartbeat),
                          "backlog": deps.backlog.count, "modelVersion": deps.modelVersion] as [String: Any],
-            "feeds": ["configured": configured.count, "healthy": healthy, "backingOff": backingOff, "unhealthy": unhealthy.sorted()] as [String: Any],
-        ], status: ok ? .ok : .serviceUnavailable)
+            "feeds": ["configured": report.configured, "healthy": report.healthy, "backingOff": report.backingOff.count,
+                      "failing": report.backingOff, "unhealthy": report.unhealthy, "stale": report.stale] as [String: Any],
+        ], status: report.status == .unhealthy ? HTTPResponse.Status.serviceUnavailable : .ok)
     }
 
     // MARK: - /v1/risk and /v1/alerts
@@ -105,67 +149,19 @@ public enum APIRoutes {
         let config = deps.current.config
         let finalQuery = query
         let report = try await RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, store: deps.store)
-        return try json(report.json)
+        return try json(report.document)
     }
 
-    static func alerts(_ deps: Dependencies) async throws -> Response {
+    /// Active alerts and those resolved within `since` (default 24h), and the active silences.
+    static func alerts(_ deps: Dependencies, _ request: Request) async throws -> Response {
         let now = Date()
-        let alerts = try await deps.store.alerts(activeOrResolvedAfter: now.addingTimeInterval(-86_400), limit: 200)
+        var window = Duration.seconds(86_400)
+        if let since = request.uri.queryParameters["since"] {
+            guard let d = DurationText.parse(String(since)), d > .zero else { return try json(["error": "since: a duration like 24h"], status: .badRequest) }
+            window = d
+        }
+        let alerts = try await deps.store.alerts(activeOrResolvedAfter: now.addingTimeInterval(-window.seconds), limit: 1000)
         let silences = try await deps.store.activeSilences(at: now)
-        func time(_ date: Date?) -> Any { date.map { JSONText.timestamp($0) } ?? NSNull() }
-        return try json([
-            "alerts": alerts.map { entry -> [String: Any] in
-                let a = entry.alert
-                return [
-                    "fingerprint": a.fingerprint, "kind": a.kind.rawValue, "rule": a.ruleID, "entity": a.entity, "state": a.state.rawValue,
-                    "severity": a.severity?.rawValue ?? NSNull(), "value": a.value ?? NSNull(), "startedAt": time(a.startedAt),
-                    "firedAt": time(a.firedAt), "resolvedAt": time(a.resolvedAt),
-                    "details": entry.details.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
-                ]
-            },
-            "silences": silences.map { ["id": $0.id, "matcher": $0.matcher, "comment": $0.comment, "until": time($0.untilAt)] as [String: Any] },
-        ])
-    }
-
-    // MARK: - /metrics
-
-    /// Prometheus text exposition format 0.0.4.
-    static func metrics(_ deps: Dependencies) async throws -> Response {
-        let s = deps.stats.snapshot
-        let gauges = try await deps.store.gauges()
-        var out = ""
-        func help(_ name: String, _ type: String, _ text: String) { out += "# HELP \(name) \(text)\n# TYPE \(name) \(type)\n" }
-        func label(_ v: String) -> String { v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") }
-        help("finsent_feed_polls_total", "counter", "Feed polls since start, by feed and outcome (ok, not_modified, error).")
-        for (feed, outcomes) in s.polls.sorted(by: { $0.key < $1.key }) {
-            for (outcome, n) in outcomes.sorted(by: { $0.key < $1.key }) { out += "finsent_feed_polls_total{feed=\"\(label(feed))\",outcome=\"\(outcome)\"} \(n)\n" }
-        }
-        help("finsent_feed_fetch_errors_total", "counter", "Failed polls since start, by kind (timeout, dns, connect, tls, too_large, redirect, parse, http_4xx, http_5xx, ...).")
-        for (kind, n) in s.fetchErrors.sorted(by: { $0.key < $1.key }) { out += "finsent_feed_fetch_errors_total{kind=\"\(label(kind))\"} \(n)\n" }
-        help("finsent_feed_items_total", "counter", "Items fetched since the feed was added, by feed and kind (new, duplicate).")
-        for (feed, new, duplicate) in gauges.feedItems {
-            out += "finsent_feed_items_total{feed=\"\(label(feed))\",kind=\"new\"} \(new)\n"
-            out += "finsent_feed_items_total{feed=\"\(label(feed))\",kind=\"duplicate\"} \(duplicate)\n"
-        }
-        help("finsent_items_scored_total", "counter", "Items scored since start.")
-        out += "finsent_items_scored_total \(s.itemsScored)\n"
-        func histogram(_ name: String, _ text: String, _ h: PipelineStats.Histogram) {
-            help(name, "histogram", text)
-            for (bound, n) in zip(h.buckets, h.counts) { out += "\(name)_bucket{le=\"\(bound)\"} \(n)\n" }
-            out += "\(name)_bucket{le=\"+Inf\"} \(h.count)\n\(name)_sum \(h.sum)\n\(name)_count \(h.count)\n"
-        }
-        histogram("finsent_scoring_batch_seconds", "Time to score and store one batch.", s.batchSeconds)
-        histogram("finsent_scoring_batch_size", "Items per scoring batch.", s.batchSizes)
-        help("finsent_scoring_queue_depth", "gauge", "Items stored but not yet scored.")
-        out += "finsent_scoring_queue_depth \(deps.backlog.count)\n"
-        help("finsent_alerts", "gauge", "Alerts by state.")
-        for state in AlertState.allCases { out += "finsent_alerts{state=\"\(state.rawValue)\"} \(gauges.alertsByState[state] ?? 0)\n" }
-        help("finsent_webhook_deliveries", "gauge", "Webhook deliveries by outcome.")
-        for status in DeliveryStatus.allCases {
-            out += "finsent_webhook_deliveries{status=\"\(status.rawValue)\"} \(gauges.deliveriesByStatus[status] ?? 0)\n"
-        }
-        help("finsent_database_bytes", "gauge", "Size of the SQLite database and its WAL.")
-        out += "finsent_database_bytes \(gauges.bytes)\n"
-        return text(out, type: "text/plain; version=0.0.4; charset=utf-8")
+        return try json(AlertListDocument(alerts: alerts, silences: silences))
     }
 }

@@ -4,119 +4,130 @@ import Hummingbird
 import Reports
 import Store
 
-/// The self-contained dashboard at `/`: risk over the last 24 h per watched entity as inline
-/// SVG, firing alerts with their evidence, feed health. No scripts, no external assets;
-/// every piece of feed text is HTML-escaped. Refreshes itself every 30 s.
+/// The dashboard at `/`: health first (why it is degraded, if it is), then alerts (firing, pending,
+/// resolved in the last 24 h) with their evidence, then one card per watched entity — its numbers,
+/// named, and a chart of the risk index against the rules' thresholds — then the feeds. Each entity
+/// links to its own page. No scripts, no external assets; every piece of feed text is escaped.
 enum Dashboard {
+    static let cards = 60
+
     static func page(_ deps: APIRoutes.Dependencies) async throws -> Response {
         let config = deps.current.config
         let now = Date()
         var query = RiskReport.Query(since: now.addingTimeInterval(-86_400), until: now)
         query.entities = config.watchlist.map(\.symbol)
-        query.top = 50
+        query.top = cards
+        query.riskTrend = true
+        query.headlines = 2
         let finalQuery = query
         let report = try await RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, store: deps.store)
-        let firing = try await deps.store.firingAlerts()
+        let alerts = try await deps.store.alerts(activeOrResolvedAfter: now.addingTimeInterval(-86_400), limit: 200)
         let feeds = try await deps.store.feeds()
-        var html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30">
-            <meta name="viewport" content="width=device-width, initial-scale=1"><title>FinSent Monitor</title>
-            <style>
-            body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1d2330;background:#f7f8fa}
-            h1{font-size:1.3rem}h2{font-size:1.05rem;margin-top:1.6rem}
-            .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}
-            .card{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:10px}
-            .firing{border-color:#c62828}.sym{font-weight:600}.muted{color:#667085}
-            table{border-collapse:collapse;background:#fff}td,th{border:1px solid #dde1e7;padding:4px 8px;text-align:left}
-            .bad{color:#c62828}.warn{color:#b26a00}.ok{color:#2e7d32}
-            </style></head><body>
-            <h1>FinSent Monitor</h1>
-            <p class="muted">\(esc(JSONText.timestamp(now))) · model \(esc(deps.modelVersion)) · \(config.feeds.count) feeds · \(config.watchlist.count) entities</p>
-            <h2>Risk, last 24 hours</h2><div class="grid">
-            """
-        for e in report.entities {
-            let alerting = !e.firingAlerts.isEmpty
-            html += "<div class=\"card\(alerting ? " firing" : "")\"><span class=\"sym\">\(esc(e.symbol))</span> <span class=\"muted\">\(esc(e.name ?? ""))</span><br>"
-            html += "<span class=\"muted\">\(e.items) items · risk \(String(format: "%.2f", e.riskIndex)) · sentiment \(String(format: "%+.2f", e.meanSentiment)) · negative \(Int((e.negativeShare * 100).rounded()))%</span>"
-            html += chart(e.trend)
-            if alerting { html += "<div class=\"bad\">firing: \(esc(e.firingAlerts.joined(separator: ", ")))</div>" }
-            html += "</div>"
-        }
+        let health = HealthReport(databaseOK: true, heartbeat: deps.stats.scorerHeartbeat ?? deps.started, feeds: feeds, config: config, now: now)
+        let firing = alerts.filter { $0.alert.state == .firing }.count
+
+        var html = "<h1>FinSent Monitor</h1>"
+        html += "<p class=\"muted small\">\(HTMLPage.esc(HTMLPage.time(now))) · model \(HTMLPage.esc(deps.modelVersion)) · "
+            + "\(config.feeds.count) feeds · \(config.watchlist.count) entities · \(firing) firing · refreshes every 30 s</p>"
+        html += healthBanner(health)
+        html += "<h2>Alerts</h2>" + AlertCards.html(alerts, now: now, emptyText: "No alert firing, pending or resolved in the last 24 hours.")
+        html += "<h2>Entities, last 24 hours</h2>"
+        html += "<p class=\"muted small\">Risk index: time-decayed mean item risk over the last \(DurationText.format(query.window)) "
+            + "(what risk rules compare). Sentiment: mean of P(positive) − P(negative) over 24 h, −1…+1. “—”: no items.</p>"
+        html += "<div class=\"grid\">"
+        for e in report.entities { html += card(e, config: config, window: query.window) }
+        html += "</div>"
         if report.entities.isEmpty { html += "<p class=\"muted\">No entities on the watchlist.</p>" }
-        html += "</div><h2>Firing alerts</h2>"
-        if firing.isEmpty { html += "<p class=\"muted\">None.</p>" }
-        for entry in firing {
-            let alert = entry.alert
+        if config.watchlist.count > cards {
+            html += "<p class=\"muted small\">The \(cards) riskiest of \(config.watchlist.count) entities; others at /entity/SYMBOL or with monitorctl query.</p>"
+        }
+        html += "<h2>Feeds</h2>" + feedTable(FeedListDocument(records: feeds, config: config))
+        return APIRoutes.text(HTMLPage.page(title: "FinSent Monitor", firing: firing, body: html), type: "text/html; charset=utf-8")
+    }
+
+    static func healthBanner(_ health: HealthReport) -> String {
+        guard health.status != .ok else { return "" }
+        var html = "<div class=\"banner \(health.status.rawValue)\"><b>\(health.status == .unhealthy ? "Unhealthy" : "Degraded")</b><ul class=\"items\">"
+        for reason in health.reasons { html += "<li>\(HTMLPage.esc(reason))</li>" }
+        return html + "</ul></div>"
+    }
+
+    static func card(_ e: RiskReport.Entity, config: MonitorConfig, window: Duration) -> String {
+        let state = !e.firingAlerts.isEmpty ? " firing" : ""
+        var html = "<div class=\"card\(state)\"><a class=\"sym\" href=\"\(HTMLPage.entityPath(e.symbol))\">\(HTMLPage.esc(e.symbol))</a> "
+        html += "<span class=\"muted\">\(HTMLPage.esc(e.name ?? ""))</span>"
+        html += "<div class=\"nums\"><span>risk index <b>\(HTMLPage.number(e.riskIndex, "%.2f"))</b></span>"
+        html += "<span>sentiment <b>\(HTMLPage.number(e.meanSentiment, "%+.2f"))</b></span>"
+        html += "<span>negative <b>\(HTMLPage.percent(e.negativeShare))</b></span><span>items <b>\(e.items)</b></span>"
+        html += "<span>burst <b>\(HTMLPage.number(e.burst, "%.1f"))</b></span></div>"
+        let chart = RiskChart(riskIndex: e.riskTrend, itemRisk: e.trend, stepEnds: e.stepEnds,
+                              thresholds: RiskChart.thresholds(config, symbol: e.symbol), window: window, height: 120)
+        html += chart.svg() + chart.legend()
+        if !e.firingAlerts.isEmpty { html += "<div class=\"bad\">firing: \(HTMLPage.esc(e.firingAlerts.joined(separator: ", ")))</div>" }
+        if let worst = e.topNegative.first {
+            html += "<div class=\"small\"><span class=\"bad\">▼ risk \(String(format: "%.2f", worst.risk))</span> \(HTMLPage.itemLink(worst.title, worst.link))</div>"
+        }
+        if let best = e.topPositive.first {
+            html += "<div class=\"small\"><span class=\"up\">▲ sentiment \(String(format: "%+.2f", best.sentiment))</span> \(HTMLPage.itemLink(best.title, best.link))</div>"
+        }
+        return html + "</div>"
+    }
+
+    static func feedTable(_ document: FeedListDocument) -> String {
+        var html = "<table class=\"stack\"><thead><tr><th>feed</th><th>status</th><th>last success</th><th>HTTP</th><th>errors</th><th>items</th><th>last error</th></tr></thead><tbody>"
+        for feed in document.feeds {
+            let style = switch feed.status {
+            case FeedHealth.unhealthy.rawValue: "bad"
+            case FeedHealth.backingOff.rawValue: "warn"
+            case FeedHealth.healthy.rawValue: "ok"
+            default: "muted"
+            }
+            html += "<tr><td data-label=\"feed\">\(HTMLPage.esc(feed.id))</td><td data-label=\"status\" class=\"\(style)\">\(HTMLPage.esc(feed.status))</td>"
+            html += "<td data-label=\"last success\">\(HTMLPage.time(feed.lastSuccess))</td><td data-label=\"HTTP\">\(feed.lastStatus.map(String.init) ?? "—")</td>"
+            html += "<td data-label=\"errors\">\(feed.errorStreak)</td><td data-label=\"items\">\(feed.itemsSeen)</td>"
+            html += "<td data-label=\"last error\" class=\"muted\">\(HTMLPage.esc(feed.lastError ?? "—"))</td></tr>"
+        }
+        return html + "</tbody></table>"
+    }
+}
+
+/// Alert cards, firing first, then pending, then resolved; each with its evidence.
+enum AlertCards {
+    static func html(_ alerts: [AlertWithDetails], now: Date, emptyText: String) -> String {
+        guard !alerts.isEmpty else { return "<p class=\"muted\">\(HTMLPage.esc(emptyText))</p>" }
+        let order: [AlertState: Int] = [.firing: 0, .pending: 1, .resolved: 2]
+        let sorted = alerts.sorted { (order[$0.alert.state] ?? 3, $1.alert.updatedAt) < (order[$1.alert.state] ?? 3, $0.alert.updatedAt) }
+        var html = "<div class=\"grid\">"
+        for entry in sorted {
+            let a = entry.alert
+            let css = a.state == .firing ? " firing" : a.state == .pending ? " pending" : ""
+            let stateClass = a.state == .firing ? "bad" : a.state == .pending ? "warn" : "muted"
+            html += "<div class=\"card\(css)\"><span class=\"\(stateClass)\"><b>\(a.state.rawValue)</b></span> · "
+            html += a.kind == .threshold ? "<a class=\"sym\" href=\"\(HTMLPage.entityPath(a.entity))\">\(HTMLPage.esc(a.entity))</a>" : "<span class=\"sym\">\(HTMLPage.esc(a.entity))</span>"
+            html += " · \(HTMLPage.esc(a.ruleID)) · \(HTMLPage.esc(a.severity?.rawValue ?? "—")) · value \(HTMLPage.number(a.value, "%.3f"))"
+            html += "<div class=\"muted small\">"
+            switch a.state {
+            case .firing: html += "firing since \(HTMLPage.time(a.firedAt ?? a.startedAt))"
+            case .pending: html += "pending since \(HTMLPage.time(a.startedAt))"
+            default: html += "resolved \(HTMLPage.time(a.resolvedAt)) (fired \(HTMLPage.time(a.firedAt)))"
+            }
+            html += "</div>"
             let details = entry.details.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
-            html += "<div class=\"card firing\"><span class=\"sym\">\(esc(alert.entity))</span> · \(esc(alert.ruleID)) · \(esc(alert.severity?.rawValue ?? ""))"
-            html += " · value \(String(format: "%.3f", alert.value ?? 0)) · since \(esc(JSONText.timestamp(alert.firedAt ?? alert.startedAt)))"
             if let evidence = details["evidence"] as? [[String: Any]], !evidence.isEmpty {
-                html += "<ul>"
-                for item in evidence {
-                    let title = esc(item["title"] as? String ?? "")
-                    let link = (item["link"] as? String).flatMap { $0.hasPrefix("http") ? $0 : nil }
-                    html += "<li>" + (link.map { "<a href=\"\(esc($0))\" rel=\"noreferrer\">\(title)</a>" } ?? title)
-                    html += " <span class=\"muted\">\(esc(item["source"] as? String ?? "")) · risk \(item["risk"] ?? "") · \(esc((item["words"] as? [String] ?? []).prefix(5).joined(separator: ", ")))</span></li>"
+                html += "<ul class=\"items small\">"
+                for item in evidence.prefix(5) {
+                    html += "<li>" + HTMLPage.itemLink(item["title"] as? String ?? "", item["link"] as? String)
+                    let words = (item["words"] as? [String] ?? []).prefix(5).joined(separator: ", ")
+                    html += " <span class=\"muted\">\(HTMLPage.esc(item["source"] as? String ?? "")) · risk \(HTMLPage.number(item["risk"] as? Double, "%.2f"))"
+                    html += words.isEmpty ? "" : " · \(HTMLPage.esc(words))"
+                    html += "</span></li>"
                 }
                 html += "</ul>"
-            } else if let source = details["source"] as? [String: Any] {
-                html += "<div class=\"muted\">\(esc(source["error"] as? String ?? ""))</div>"
+            } else if let source = details["source"] as? [String: Any], let error = source["error"] as? String {
+                html += "<div class=\"muted small\">\(HTMLPage.esc(error))</div>"
             }
             html += "</div>"
         }
-        html += "<h2>Feeds</h2><table><tr><th>feed</th><th>status</th><th>last HTTP</th><th>errors</th><th>items</th><th>last error</th></tr>"
-        for feed in feeds {
-            let health = feed.health(configured: true)
-            let style = switch health {
-            case .unhealthy: "bad"
-            case .backingOff: "warn"
-            case .new, .removed: "muted"
-            case .healthy: "ok"
-            }
-            html += "<tr><td>\(esc(feed.id))</td><td class=\"\(style)\">\(health.rawValue)</td><td>\(feed.lastStatus.map(String.init) ?? "-")</td>"
-            html += "<td>\(feed.errorStreak)</td><td>\(feed.itemsSeen)</td><td class=\"muted\">\(esc(feed.lastError ?? ""))</td></tr>"
-        }
-        html += "</table></body></html>\n"
-        return APIRoutes.text(html, type: "text/html; charset=utf-8")
-    }
-
-    /// A 280×60 line chart of mean item risk (0…1) per step; gaps where a step has no items.
-    static func chart(_ values: [Double?]) -> String {
-        let width = 280.0, height = 60.0
-        let step = width / Double(max(values.count - 1, 1))
-        var paths: [String] = []
-        var current = ""
-        for (i, value) in values.enumerated() {
-            guard let value else {
-                if !current.isEmpty { paths.append(current); current = "" }
-                continue
-            }
-            let x = Double(i) * step, y = height - value * height
-            current += (current.isEmpty ? "M" : "L") + String(format: "%.1f,%.1f", x, y)
-        }
-        if !current.isEmpty { paths.append(current) }
-        let dots = values.enumerated().compactMap { i, v in
-            v.map { String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.8\"/>", Double(i) * step, height - $0 * height) }
-        }.joined()
-        return """
-            <svg viewBox="-2 -2 \(Int(width) + 4) \(Int(height) + 4)" width="100%" height="64" role="img" aria-label="risk over 24 hours">\
-            <line x1="0" y1="\(height / 2)" x2="\(width)" y2="\(height / 2)" stroke="#eee"/>\
-            <path d="\(paths.joined(separator: " "))" fill="none" stroke="#c62828" stroke-width="1.5"/><g fill="#c62828">\(dots)</g></svg>
-            """
-    }
-
-    static func esc(_ text: String) -> String {
-        var out = ""
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: if c.value >= 0x20 || c == "\n" { out.unicodeScalars.append(c) }
-            }
-        }
-        return out
+        return html + "</div>"
     }
 }

@@ -222,7 +222,7 @@ private struct ConfigBuilder {
     func polling(_ field: (path: String, value: JSONValue)?) -> PollingSettings? {
         var settings = PollingSettings(maxPerHost: 4, maxBackoff: .seconds(3600), unhealthyAfter: 5)
         guard let field else { return settings }
-        guard let object = reader.object(field.value, at: field.path, allowed: ["maxPerHost", "maxBackoff", "unhealthyAfter"]) else {
+        guard let object = reader.object(field.value, at: field.path, allowed: ["maxPerHost", "maxBackoff", "unhealthyAfter", "staleAfter"]) else {
             return nil
         }
         var valid = true
@@ -234,6 +234,9 @@ private struct ConfigBuilder {
         }
         if let (p, v) = object.optional("unhealthyAfter") {
             if let n = reader.integer(v, at: p, in: 1...1000) { settings.unhealthyAfter = n } else { valid = false }
+        }
+        if let (p, v) = object.optional("staleAfter") {
+            if let d = reader.duration(v, at: p, minimum: .seconds(1)) { settings.staleAfter = d } else { valid = false }
         }
         return valid ? settings : nil
     }
@@ -306,23 +309,64 @@ private struct ConfigBuilder {
     }
 
     func api(_ field: (path: String, value: JSONValue)?) -> APISettings? {
-        guard let field else { return APISettings(host: "127.0.0.1", port: 8787) }
-        guard let object = reader.object(field.value, at: field.path, allowed: ["listen"]) else { return nil }
-        guard let (p, v) = object.optional("listen") else { return APISettings(host: "127.0.0.1", port: 8787) }
-        guard let text = reader.string(v, at: p) else { return nil }
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (0...65535).contains(port)
-        else {
-            reader.report(p, "expected HOST:PORT such as \"127.0.0.1:8787\", got \(v.shortDescription)")
+        var settings = APISettings(host: "127.0.0.1", port: 8787)
+        guard let field else { return settings }
+        guard let object = reader.object(field.value, at: field.path,
+                                         allowed: ["listen", "tokenEnv", "tokenFile", "protectMetrics", "metricsEntities"]) else { return nil }
+        var valid = true
+        if let (p, v) = object.optional("listen") {
+            guard let text = reader.string(v, at: p) else { return nil }
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+                reader.report(p, "expected HOST:PORT such as \"127.0.0.1:8787\", got \(v.shortDescription)")
+                return nil
+            }
+            var host = String(text[..<colon])
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty, !host.contains(" ") else {
+                reader.report(p, "expected HOST:PORT such as \"127.0.0.1:8787\", got \(v.shortDescription)")
+                return nil
+            }
+            settings.host = host
+            settings.port = port
+        }
+        switch (object.optional("tokenEnv"), object.optional("tokenFile")) {
+        case (nil, nil): break
+        case (.some, .some):
+            reader.report(field.path, "give either \"tokenEnv\" or \"tokenFile\", not both")
+            valid = false
+        case let (.some((p, v)), nil):
+            guard let name = reader.string(v, at: p) else { valid = false; break }
+            settings.tokenSource = "env \(name)"
+            if secrets == .skip { break }
+            guard let text = environment[name] else { reader.report(p, "environment variable \(name) is not set"); valid = false; break }
+            settings.token = apiToken(text, at: p, source: "environment variable \(name)")
+            valid = valid && settings.token != nil
+        case let (nil, .some((p, v))):
+            guard let file = path(v, at: p) else { valid = false; break }
+            settings.tokenSource = "file \(file)"
+            if secrets == .skip { break }
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { reader.report(p, "cannot read token file \(file)"); valid = false; break }
+            settings.token = apiToken(text, at: p, source: "file \(file)")
+            valid = valid && settings.token != nil
+        }
+        if let (p, v) = object.optional("protectMetrics") {
+            if case let .bool(b) = v { settings.protectMetrics = b } else { reader.report(p, "expected true or false, got \(v.shortDescription)"); valid = false }
+        }
+        if let (p, v) = object.optional("metricsEntities") {
+            if let n = reader.integer(v, at: p, in: 0...100_000) { settings.metricsEntities = n } else { valid = false }
+        }
+        return valid ? settings : nil
+    }
+
+    /// A bearer token: printable ASCII without spaces, at least 16 characters (a line break at the end of a file is dropped).
+    func apiToken(_ text: String, at path: String, source: String) -> String? {
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard token.count >= 16, token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            // The value is a secret: say where it came from, never what it is.
+            reader.report(path, "the token in \(source) must be at least 16 printable ASCII characters without spaces")
             return nil
         }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, !host.contains(" ") else {
-            reader.report(p, "expected HOST:PORT such as \"127.0.0.1:8787\", got \(v.shortDescription)")
-            return nil
-        }
-        return APISettings(host: host, port: port)
+        return token
     }
 
     func feed(_ value: JSONValue, _ keyPath: String) -> (id: String, value: FeedConfig)? {

@@ -50,6 +50,16 @@ extension DurationText {
     /// A point in time as operators write it: a duration back from `now` ("24h") or an RFC 3339 time.
     public static func pointInTime(_ text: String, now: Date) -> Date? {
         if let d = parse(text) { return now.addingTimeInterval(-d.seconds) }
-        return ISO8601DateFormatter().date(from: text)
+        return timestamp(text)
+    }
+
+    /// An RFC 3339 time, with or without fractional seconds (`JSONText.timestamp` writes milliseconds).
+    public static func timestamp(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+        let withOffset = ISO8601DateFormatter()
+        if let date = withOffset.date(from: text) { return date }
+        withOffset.formatOptions.insert(.withFractionalSeconds)
+        return withOffset.date(from: text)
     }
 }

@@ -34,3 +34,43 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 }
+
+extension JSONValue: Encodable {
+    /// Writes the value back as JSON (a stored JSON column passed through into a document).
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .null:
+            var c = encoder.singleValueContainer()
+            try c.encodeNil()
+        case let .bool(b):
+            var c = encoder.singleValueContainer()
+            try c.encode(b)
+        case let .number(text, isInteger):
+            var c = encoder.singleValueContainer()
+            if isInteger, let n = Int64(text) { try c.encode(n) } else { try c.encode(Double(text) ?? 0) }
+        case let .string(s):
+            var c = encoder.singleValueContainer()
+            try c.encode(s)
+        case let .array(values):
+            var c = encoder.unkeyedContainer()
+            for v in values { try c.encode(v) }
+        case let .object(fields):
+            var c = encoder.container(keyedBy: JSONKey.self)
+            for (key, value) in fields { try c.encode(value, forKey: JSONKey(key)) }
+        }
+    }
+
+    /// A stored JSON text as a value (null when it is absent or does not parse).
+    public static func stored(_ text: String?) -> JSONValue {
+        guard let text, let value = try? JSONParser.parse(Array(text.utf8)) else { return .null }
+        return value
+    }
+}
+
+struct JSONKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ key: String) { stringValue = key }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

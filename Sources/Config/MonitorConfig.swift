@@ -63,6 +63,11 @@ public struct PollingSettings: Sendable, Equatable {
     public var maxBackoff: Duration
     /// Consecutive failures after which a feed is unhealthy (and a source-health alert fires).
     public var unhealthyAfter: Int
+    /// A failing feed is also unhealthy once it has had no success for this long; nil: three of its intervals, at least a minute.
+    public var staleAfter: Duration?
+
+    /// How long a feed polled every `interval` may go without a success before it counts as unhealthy.
+    public func staleAfter(interval: Duration) -> Duration { staleAfter ?? max(interval * 3, .seconds(60)) }
 }
 
 /// The HTTP API of monitord.
@@ -70,6 +75,22 @@ public struct APISettings: Sendable, Equatable {
     /// Host (or IP literal) and port to listen on.
     public var host: String
     public var port: Int
+    /// When set, `/v1/*` and the dashboard require `Authorization: Bearer <token>` (from `tokenEnv` or `tokenFile`).
+    public var token: String?
+    /// Where the token comes from ("env NAME", "file PATH"), for messages; nil without a token.
+    public var tokenSource: String?
+    /// With a token: `/metrics` requires it too (`/healthz` never does).
+    public var protectMetrics = false
+    /// At most this many entities get per-entity series on `/metrics` (the watchlist's first ones).
+    public var metricsEntities = 500
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `host:port` as written in `api.listen` (IPv6 in brackets).
+    public var listen: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// One polled feed.

@@ -17,6 +17,8 @@ public struct RiskReport: Sendable {
         /// The window of the risk index and burst score (ending at `until`) and of each sparkline point.
         public var window: Duration = .seconds(3600)
         public var headlines = 3
+        /// Also compute `Entity.riskTrend` (the dashboard's charts).
+        public var riskTrend = false
         public init(since: Date, until: Date) {
             self.since = since
             self.until = until
@@ -40,32 +42,45 @@ public struct RiskReport: Sendable {
         public var onWatchlist: Bool
         /// Items mentioning the entity in the range.
         public var items: Int
-        public var meanSentiment: Double
-        public var negativeShare: Double
-        /// The time-decayed mean item risk over `window` ending at `until`.
-        public var riskIndex: Double
-        public var burst: Double
+        /// Mean sentiment and negative share of the range's items; nil without items (no data is not neutral news).
+        public var meanSentiment: Double?
+        public var negativeShare: Double?
+        /// The time-decayed mean item risk over `window` ending at `until`; nil without items in that window.
+        public var riskIndex: Double?
+        /// Negatives in the window against the trailing day; nil when neither holds an item.
+        public var burst: Double?
         /// Mean item risk per step of the range (oldest first); nil where a step has no items.
         public var trend: [Double?]
+        /// The risk index at the end of each step (what `risk` rules compare); empty unless `Query.riskTrend`.
+        public var riskTrend: [Double?] = []
+        /// When each step ends.
+        public var stepEnds: [Date] = []
         public var firingAlerts: [String]
+        /// The range's most risky negative items, and its most positive ones (opportunities).
         public var topNegative: [Headline]
+        public var topPositive: [Headline]
     }
 
     public var query: Query
     public var modelVersion: String?
     public var entities: [Entity]
+    /// Requested symbols that are neither on the watchlist nor mentioned in the range.
+    public var unknownEntities: [String] = []
 
     /// Builds the report from the store (read-only), from the scores of `modelVersion`
     /// (monitord's model; nil: the version that scored most recently).
     public static func build(_ query: Query, config: MonitorConfig, modelVersion: String? = nil,
                              store: any ReportStore & AlertStore) async throws -> RiskReport {
         let latest = modelVersion == nil ? try await store.latestModelVersion() : nil
-        guard let version = modelVersion ?? latest else { return RiskReport(query: query, modelVersion: nil, entities: []) }
-        var symbols = query.entities.map { $0.uppercased() }
-        if symbols.isEmpty {
-            symbols = try await store.mentionedSymbols(from: query.since, to: query.until)
-            symbols = Array(Set(symbols + config.watchlist.map(\.symbol))).sorted()
+        let requested = query.entities.map { $0.uppercased() }
+        guard let version = modelVersion ?? latest else {
+            return RiskReport(query: query, modelVersion: nil, entities: [], unknownEntities: requested.filter { s in !config.watchlist.contains { $0.symbol == s } })
         }
+        let mentioned = Set(try await store.mentionedSymbols(from: query.since, to: query.until))
+        let watched = Set(config.watchlist.map(\.symbol))
+        var symbols = requested.filter { mentioned.contains($0) || watched.contains($0) }
+        let unknown = requested.filter { !mentioned.contains($0) && !watched.contains($0) }
+        if requested.isEmpty { symbols = Array(mentioned.union(watched)).sorted() }
         let names = Dictionary(config.watchlist.map { ($0.symbol, $0.names.first) }) { a, _ in a }
         let firing = try await store.firingAlerts().map(\.alert).filter { $0.kind == .threshold }
         let steps = 24
@@ -74,67 +89,121 @@ public struct RiskReport: Sendable {
         let metricsStart = EntityMetrics.observationStart(window: query.window, now: query.until)
         var entities: [Entity] = []
         for symbol in symbols {
-            let observations = try await store.observations(symbol: symbol, from: min(query.since, metricsStart), to: query.until,
+            let from = query.riskTrend ? query.since.addingTimeInterval(-query.window.seconds) : query.since
+            let observations = try await store.observations(symbol: symbol, from: min(from, metricsStart), to: query.until,
                                                             modelVersion: version)
             let rows = observations.filter { $0.publishedAt.millis > since }
             var sums = [Double](repeating: 0, count: steps), counts = [Int](repeating: 0, count: steps)
             var sentiment = 0.0, negatives = 0
-            var headlines: [Headline] = []
+            var headlines: [Headline] = [], positives: [Headline] = []
             for row in rows {
                 let at = row.publishedAt.millis
                 let step = min(steps - 1, Int((at - since - 1) / stepMs))
                 sums[step] += row.risk
                 counts[step] += 1
                 sentiment += row.sentiment
+                let headline = Headline(itemID: row.itemID, title: row.title, link: row.link, source: row.feedID,
+                                        published: row.publishedAt, sentiment: row.sentiment, risk: row.risk, topic: row.topic)
                 if row.isNegative {
                     negatives += 1
-                    headlines.append(Headline(itemID: row.itemID, title: row.title, link: row.link, source: row.feedID,
-                                              published: row.publishedAt, sentiment: row.sentiment, risk: row.risk, topic: row.topic))
+                    headlines.append(headline)
+                } else if row.label == "positive" {
+                    positives.append(headline)
                 }
             }
             let metrics = EntityMetrics.compute(symbol: symbol, window: query.window, observations: observations, now: query.until)
             headlines.sort { ($0.risk, $0.published) > ($1.risk, $1.published) }
+            positives.sort { ($0.sentiment, $0.published) > ($1.sentiment, $1.published) }
             let onWatchlist = config.watchlist.contains { $0.symbol == symbol }
-            guard !rows.isEmpty || onWatchlist || query.entities.map({ $0.uppercased() }).contains(symbol) else { continue }
+            guard !rows.isEmpty || onWatchlist || requested.contains(symbol) else { continue }
             entities.append(Entity(
                 symbol: symbol, name: names[symbol] ?? nil, onWatchlist: onWatchlist, items: rows.count,
-                meanSentiment: rows.isEmpty ? 0 : sentiment / Double(rows.count),
-                negativeShare: rows.isEmpty ? 0 : Double(negatives) / Double(rows.count),
-                riskIndex: metrics.risk, burst: metrics.burst,
+                meanSentiment: rows.isEmpty ? nil : sentiment / Double(rows.count),
+                negativeShare: rows.isEmpty ? nil : Double(negatives) / Double(rows.count),
+                riskIndex: metrics.volume == 0 ? nil : metrics.risk, burst: observations.isEmpty ? nil : metrics.burst,
                 trend: zip(sums, counts).map { $1 == 0 ? nil : $0 / Double($1) },
                 firingAlerts: firing.filter { $0.entity == symbol }.map(\.ruleID),
-                topNegative: Array(headlines.prefix(query.headlines))))
-        }
-        entities.sort { a, b in
-            switch query.sort {
-            case .risk: (a.riskIndex, a.items) > (b.riskIndex, b.items)
-            case .burst: (a.burst, a.items) > (b.burst, b.items)
-            case .volume: (a.items, a.riskIndex) > (b.items, b.riskIndex)
-            case .sentiment: (a.meanSentiment, b.items) < (b.meanSentiment, a.items)
+                topNegative: Array(headlines.prefix(query.headlines)), topPositive: Array(positives.prefix(query.headlines))))
+            let ends = (1...steps).map { Date(millis: since + Int64($0) * stepMs) }
+            entities[entities.count - 1].stepEnds = ends
+            if query.riskTrend {
+                entities[entities.count - 1].riskTrend = ends.map { end in
+                    let m = EntityMetrics.compute(symbol: symbol, window: query.window, observations: observations, now: end)
+                    return m.volume == 0 ? nil : m.risk
+                }
             }
         }
-        return RiskReport(query: query, modelVersion: version, entities: Array(entities.prefix(query.top)))
+        // Entities without data sort after those with it, whatever the key.
+        entities.sort { a, b in
+            switch query.sort {
+            case .risk: (a.riskIndex ?? -1, a.items) > (b.riskIndex ?? -1, b.items)
+            case .burst: (a.burst ?? -.infinity, a.items) > (b.burst ?? -.infinity, b.items)
+            case .volume: (a.items, a.riskIndex ?? -1) > (b.items, b.riskIndex ?? -1)
+            case .sentiment: (a.meanSentiment ?? 2, b.items) < (b.meanSentiment ?? 2, a.items)
+            }
+        }
+        return RiskReport(query: query, modelVersion: version, entities: Array(entities.prefix(query.top)), unknownEntities: unknown)
     }
 
-    /// The documented JSON shape (README, "monitorctl query"), schema version 1.
-    public var json: [String: Any] {
+    /// The documented JSON shape (README, "monitorctl query"), schema version 2: null where there is no data.
+    public var document: Document {
         let r = JSONText.rounded
-        return [
-            "schemaVersion": 1, "modelVersion": modelVersion ?? NSNull(),
-            "since": JSONText.timestamp(query.since), "until": JSONText.timestamp(query.until),
-            "window": DurationText.format(query.window), "sort": query.sort.rawValue,
-            "entities": entities.map { e -> [String: Any] in
-                [
-                    "symbol": e.symbol, "name": e.name ?? NSNull(), "onWatchlist": e.onWatchlist, "items": e.items,
-                    "meanSentiment": r(e.meanSentiment), "negativeShare": r(e.negativeShare), "riskIndex": r(e.riskIndex),
-                    "burst": r(e.burst), "trend": e.trend.map { $0.map(r) ?? NSNull() as Any }, "firingAlerts": e.firingAlerts,
-                    "topNegative": e.topNegative.map { h -> [String: Any] in
-                        ["itemId": h.itemID, "title": h.title, "link": h.link ?? NSNull(), "source": h.source,
-                         "published": JSONText.timestamp(h.published), "sentiment": r(h.sentiment), "risk": r(h.risk),
-                         "topic": h.topic ?? NSNull()]
-                    },
-                ]
-            },
-        ]
+        return Document(
+            modelVersion: modelVersion, since: query.since, until: query.until, window: DurationText.format(query.window),
+            sort: query.sort.rawValue, unknownEntities: unknownEntities,
+            entities: entities.map { e in
+                Document.Entity(symbol: e.symbol, name: e.name, onWatchlist: e.onWatchlist, items: e.items,
+                                meanSentiment: e.meanSentiment.map(r), negativeShare: e.negativeShare.map(r), riskIndex: e.riskIndex.map(r),
+                                burst: e.burst.map(r), trend: e.trend.map { $0.map(r) }, firingAlerts: e.firingAlerts,
+                                topNegative: e.topNegative.map(Document.Headline.init), topPositive: e.topPositive.map(Document.Headline.init))
+            })
+    }
+
+    public struct Document: Encodable, Sendable {
+        public var schemaVersion = 2
+        @OrNull public var modelVersion: String?
+        public var since: Date
+        public var until: Date
+        public var window: String
+        public var sort: String
+        public var unknownEntities: [String]
+        public var entities: [Entity]
+
+        public struct Entity: Encodable, Sendable {
+            public var symbol: String
+            @OrNull public var name: String?
+            public var onWatchlist: Bool
+            public var items: Int
+            @OrNull public var meanSentiment: Double?
+            @OrNull public var negativeShare: Double?
+            @OrNull public var riskIndex: Double?
+            @OrNull public var burst: Double?
+            public var trend: [Double?]
+            public var firingAlerts: [String]
+            public var topNegative: [Headline]
+            public var topPositive: [Headline]
+        }
+
+        public struct Headline: Encodable, Sendable {
+            public var itemId: Int64
+            public var title: String
+            @OrNull public var link: String?
+            public var source: String
+            public var published: Date
+            public var sentiment: Double
+            public var risk: Double
+            @OrNull public var topic: String?
+
+            init(_ h: RiskReport.Headline) {
+                itemId = h.itemID
+                title = h.title
+                link = h.link
+                source = h.source
+                published = h.published
+                sentiment = JSONText.rounded(h.sentiment)
+                risk = JSONText.rounded(h.risk)
+                topic = h.topic
+            }
+        }
     }
 }

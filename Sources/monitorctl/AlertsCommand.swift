@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Config
 import Monitor
+import Reports
 import Store
 
 /// `monitorctl alerts`: firing and pending alerts, recent history, silences; silence and unsilence.
@@ -26,18 +27,14 @@ struct AlertsList: AsyncParsableCommand {
         }
         let (_, store) = try await options.openStore()
         let now = Date()
-        let alerts = try await store.alerts(activeOrResolvedAfter: now.addingTimeInterval(-window.seconds), limit: 10_000).map(\.alert)
+        let rows = try await store.alerts(activeOrResolvedAfter: now.addingTimeInterval(-window.seconds), limit: 10_000)
+        let alerts = rows.map(\.alert)
         let silences = try await store.activeSilences(at: now)
         var out = OutputBuffer()
-        func time(_ date: Date?) -> String { date.map { $0.formatted(.iso8601) } ?? "-" }
+        func time(_ date: Date?) -> String { date.map(JSONText.timestamp) ?? "-" }
         switch format {
         case .json:
-            for a in alerts {
-                out.write("{\"fingerprint\":\(jsonString(a.fingerprint)),\"kind\":\(jsonString(a.kind.rawValue)),\"rule\":\(jsonString(a.ruleID)),"
-                    + "\"entity\":\(jsonString(a.entity)),\"state\":\(jsonString(a.state.rawValue)),\"severity\":\(jsonString(a.severity?.rawValue ?? "")),"
-                    + "\"value\":\(a.value.map { String($0) } ?? "null"),\"startedAt\":\(jsonString(time(a.startedAt))),"
-                    + "\"firedAt\":\(jsonString(time(a.firedAt))),\"resolvedAt\":\(jsonString(time(a.resolvedAt)))}\n")
-            }
+            out.write(try JSONText.encode(AlertListDocument(alerts: rows, silences: silences)) + "\n")
         case .table:
             if alerts.isEmpty { out.write("no alerts in the last \(since)\n") } else {
                 out.write(renderTable([["STATE", "RULE", "ENTITY", "VALUE", "SEVERITY", "SINCE", "RESOLVED"]] + alerts.map { a in
@@ -75,7 +72,7 @@ struct AlertsSilence: AsyncParsableCommand {
         if !known.contains(value) { printError("monitorctl: note: \(matcher) is neither a watchlist symbol nor a rule id; silencing anyway") }
         let now = Date()
         let id = try await store.addSilence(matcher: value, comment: comment, at: now, until: now.addingTimeInterval(d.seconds))
-        print("silence \(id): \(value) until \(now.addingTimeInterval(d.seconds).formatted(.iso8601))")
+        print("silence \(id): \(value) until \(JSONText.timestamp(now.addingTimeInterval(d.seconds)))")
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Config
 import Monitor
+import Reports
 import Store
 
 /// `monitorctl deliveries`: the webhook outbox; `deliveries retry ID` replays one.
@@ -23,18 +24,11 @@ struct DeliveriesList: AsyncParsableCommand {
     func run() async throws {
         let (_, store) = try await options.openStore()
         let rows = try await store.deliveries(failedOnly: failed, limit: limit)
-        func time(_ date: Date?) -> String { date.map { $0.formatted(.iso8601) } ?? "-" }
+        func time(_ date: Date?) -> String { date.map(JSONText.timestamp) ?? "-" }
         var out = OutputBuffer()
         switch format {
         case .json:
-            for row in rows {
-                let r = row.delivery
-                out.write("{\"id\":\(r.id),\"messageId\":\(jsonString(r.messageID)),\"webhook\":\(jsonString(r.webhookID)),"
-                    + "\"type\":\(jsonString(r.eventType.rawValue)),\"status\":\(jsonString(r.status.rawValue)),\"attempts\":\(r.attempts),"
-                    + "\"createdAt\":\(jsonString(time(r.createdAt))),\"nextAttemptAt\":\(jsonString(time(r.nextAttemptAt))),"
-                    + "\"deliveredAt\":\(jsonString(time(r.deliveredAt))),\"lastStatus\":\(row.lastHTTPStatus.map(String.init) ?? "null"),"
-                    + "\"lastError\":\(row.lastError.map(jsonString) ?? "null")}\n")
-            }
+            out.write(try JSONText.encode(DeliveryListDocument(rows)) + "\n")
         case .table:
             if rows.isEmpty { out.write(failed ? "no failed deliveries\n" : "no deliveries\n") } else {
                 out.write(renderTable([["ID", "WEBHOOK", "TYPE", "STATUS", "ATTEMPTS", "CREATED", "NEXT/DELIVERED", "LAST ERROR"]] + rows.map { row in

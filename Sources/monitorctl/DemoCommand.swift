@@ -14,10 +14,13 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run the offline demo: replayed feeds, monitord, a webhook receiver, the risk report.",
-        discussion: "Needs no network. Files go to var/demo/ under the repository (or --folder). Stop with Ctrl-C.")
+        discussion: """
+            Needs no network. Files go to var/demo/ under the data folder when it is writable (a checkout), else to             $XDG_STATE_HOME/finsent/demo (~/.local/state/finsent/demo), or to --folder. The folder is emptied first,             so it must be new, empty, or one the demo made before. Stop with Ctrl-C.
+            """)
 
-    @Option(help: "The repository folder (with demo/ and models/).") var root: String = FileManager.default.currentDirectoryPath
-    @Option(help: "Where the demo writes its feeds, database and configuration.") var folder: String?
+    @Option(help: ArgumentHelp("The folder with demo/ and models/.", discussion: "Default: the current folder if it has demo/, else ../share/finsent beside monitorctl (make install)."))
+    var root: String?
+    @Option(help: "Where the demo writes its feeds, database and configuration (new, empty, or made by the demo).") var folder: String?
     @Option(help: "How long the six-hour story takes to replay.") var duration = "60s"
     @Option(help: "Keep running this long after the replay (default: until Ctrl-C).") var hold: String?
     @Option(help: "Port of monitord's HTTP API.") var apiPort = 8788
@@ -28,8 +31,16 @@ struct DemoCommand: AsyncParsableCommand {
     struct Entry: Decodable { let minute: Int; let feed: String; let title: String }
 
     func run() async throws {
-        let rootURL = URL(fileURLWithPath: root).standardizedFileURL
-        let work = folder.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? rootURL.appendingPathComponent("var/demo")
+        guard let rootURL = root.map({ URL(fileURLWithPath: $0).standardizedFileURL }) ?? InstalledFiles.dataRoot(holding: "demo/timeline.jsonl") else {
+            printError("monitorctl: cannot find the demo's files (demo/timeline.jsonl) in the current folder or in ../share/finsent beside "
+                + "\(InstalledFiles.executable.path); run it from a checkout, install with `make install`, or pass --root")
+            throw ExitCode(ExitStatus.noInput)
+        }
+        guard let monitord = InstalledFiles.monitord() else {
+            printError("monitorctl: cannot find the monitord executable beside \(InstalledFiles.executable.path) or on PATH")
+            throw ExitCode(ExitStatus.noInput)
+        }
+        let work = folder.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? Self.defaultFolder(root: rootURL)
         let feeds = work.appendingPathComponent("feeds")
         guard let replay = DurationText.parse(duration), replay >= .seconds(5) else {
             printError("monitorctl: --duration: expected a duration of at least 5s")
@@ -47,7 +58,12 @@ struct DemoCommand: AsyncParsableCommand {
             printError("monitorctl: cannot read demo/timeline.jsonl under \(rootURL.path) (use --root): \(error)")
             throw ExitCode(ExitStatus.noInput)
         }
-        try? FileManager.default.removeItem(at: work)
+        do {
+            try DemoFolder(url: work).prepare()
+        } catch {
+            printError("monitorctl: --folder: \(error)")
+            throw ExitCode(ExitStatus.cannotCreate)
+        }
         try FileManager.default.createDirectory(at: feeds, withIntermediateDirectories: true)
         let template = try String(contentsOf: rootURL.appendingPathComponent("demo/config.json"), encoding: .utf8)
         let config = template.replacingOccurrences(of: "DEMO_FEEDS", with: feeds.path)
@@ -65,7 +81,7 @@ struct DemoCommand: AsyncParsableCommand {
         let receiverTask = Task { try await receiverApp.runService(gracefulShutdownSignals: []) }
 
         let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("monitord")
+        daemon.executableURL = monitord
         daemon.arguments = ["--config", configFile.path]
         var environment = ProcessInfo.processInfo.environment
         environment["FINSENT_DEMO_SECRET"] = Self.secret
@@ -100,7 +116,7 @@ struct DemoCommand: AsyncParsableCommand {
         say("demo: replay done; waiting for scoring and alerts")
         try await Task.sleep(for: .seconds(5))
         let report = Process()
-        report.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        report.executableURL = InstalledFiles.executable
         report.arguments = ["query", "--config", configFile.path, "--since", "7h"]
         report.environment = environment
         try report.run()
@@ -116,6 +132,15 @@ struct DemoCommand: AsyncParsableCommand {
         receiverTask.cancel()
         let messages = receiver.count
         say("demo: monitord exited \(daemon.terminationStatus); the receiver got \(messages.total) webhooks, \(messages.verified) with valid signatures")
+    }
+
+    /// var/demo under a writable data folder (a checkout); the user's state folder otherwise (an install).
+    static func defaultFolder(root: URL) -> URL {
+        if FileManager.default.isWritableFile(atPath: root.path) { return root.appendingPathComponent("var/demo") }
+        let environment = ProcessInfo.processInfo.environment
+        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: environment["HOME"] ?? NSTemporaryDirectory()).appendingPathComponent(".local/state")
+        return state.appendingPathComponent("finsent/demo")
     }
 }
 

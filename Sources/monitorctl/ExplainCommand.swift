@@ -35,12 +35,12 @@ struct ExplainCommand: AsyncParsableCommand {
         let score = ItemScore(result, settings: config.risk, sourceWeight: weight)
         let words = result.explanation ?? []
         if format == .json {
-            let object: [String: Any] = [
-                "text": text, "item": Int64(target).map { $0 as Any } ?? NSNull(), "feed": feed ?? NSNull(), "model": classifier.version,
-                "label": score.label, "sentiment": score.sentiment, "risk": score.risk, "topic": score.topic ?? NSNull(),
-                "heads": score.heads, "words": words.prefix(10).map { ["word": $0.word, "weight": Double($0.weight)] },
-            ]
-            print(try JSONText.encode(object))
+            let document = Document(
+                text: text, itemId: Int64(target), source: feed, model: classifier.version, label: score.label,
+                sentiment: JSONText.rounded(score.sentiment), risk: JSONText.rounded(score.risk), topic: score.topic,
+                heads: score.heads.mapValues { $0.mapValues(JSONText.rounded) },
+                words: words.prefix(10).map { Document.Word(word: $0.word, weight: JSONText.rounded(Double($0.weight))) })
+            print(try JSONText.encode(document))
             return
         }
         let colour = Terminal.colourEnabled
@@ -53,6 +53,23 @@ struct ExplainCommand: AsyncParsableCommand {
         }
         print("words: " + words.prefix(8).map { "\(Terminal.sanitise($0.word)) \(String(format: "%.2f", $0.weight))" }.joined(separator: ", "))
         print("model: \(classifier.version)")
+    }
+
+    /// The `--format json` document: `itemId` and `source` as in `monitorctl query`.
+    struct Document: Encodable {
+        struct Word: Encodable { var word: String; var weight: Double }
+        var text: String
+        /// The stored item explained; null for a text given on the command line.
+        @OrNull var itemId: Int64?
+        @OrNull var source: String?
+        var model: String
+        var label: String
+        var sentiment: Double
+        var risk: Double
+        @OrNull var topic: String?
+        /// Each head's probabilities: {"sentiment": {"negative": p, …}, "topic": {…}}.
+        var heads: [String: [String: Double]]
+        var words: [Word]
     }
 
     /// The text with the top words in bold yellow (on a terminal), control characters removed.

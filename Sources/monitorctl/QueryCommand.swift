@@ -54,22 +54,32 @@ struct QueryCommand: AsyncParsableCommand {
         var out = OutputBuffer()
         switch format {
         case .json:
-            out.write(try JSONText.encode(report.json) + "\n")
+            out.write(try JSONText.encode(report.document) + "\n")
         case .csv:
-            out.write("symbol,name,items,mean_sentiment,negative_share,risk_index,burst,firing_alerts,top_headline,top_headline_source,top_headline_published\n")
+            out.write("symbol,name,items,mean_sentiment,negative_share,risk_index,burst,firing_alerts,top_headline,top_headline_source,top_headline_published,top_headline_item_id\n")
             for e in report.entities {
                 let h = e.topNegative.first
                 out.write([e.symbol, e.name ?? "", String(e.items), fmt(e.meanSentiment), fmt(e.negativeShare), fmt(e.riskIndex), fmt(e.burst),
-                           e.firingAlerts.joined(separator: ";"), h?.title ?? "", h?.source ?? "", h.map { FeedDate.rfc3339($0.published) } ?? ""]
+                           e.firingAlerts.joined(separator: ";"), h?.title ?? "", h?.source ?? "", h.map { JSONText.timestamp($0.published) } ?? "",
+                           h.map { String($0.itemID) } ?? ""]
                     .map(csvField).joined(separator: ",") + "\n")
             }
         case .table:
             out.write(table(report, colour: Terminal.colourEnabled))
         }
         out.flush()
+        if !report.unknownEntities.isEmpty {
+            printError("monitorctl: unknown entit\(report.unknownEntities.count == 1 ? "y" : "ies") \(report.unknownEntities.joined(separator: ", ")): "
+                + "not on the watchlist and not mentioned in the range")
+            throw ExitCode(ExitStatus.noInput)
+        }
     }
 
-    func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
+    /// Four decimals; empty where there is no data (CSV's null).
+    func fmt(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "" }
+
+    /// For the table: "—" where there is no data.
+    func cell(_ x: Double?, _ format: String) -> String { x.map { String(format: format, $0) } ?? "—" }
 
     func csvField(_ text: String) -> String {
         let clean = Terminal.sanitise(text)
@@ -79,12 +89,12 @@ struct QueryCommand: AsyncParsableCommand {
 
     func table(_ report: RiskReport, colour: Bool) -> String {
         guard report.modelVersion != nil else { return "no scored items yet\n" }
-        if report.entities.isEmpty { return "no entities in range\n" }
+        if report.entities.isEmpty { return report.unknownEntities.isEmpty ? "no entities in range\n" : "" }
         func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         var rows = [["ENTITY", "ITEMS", "SENTIMENT", "RISK", "NEG%", "BURST", "TREND", "ALERTS"]]
         for e in report.entities {
-            rows.append([e.symbol, String(e.items), String(format: "%+.2f", e.meanSentiment), String(format: "%.2f", e.riskIndex),
-                         String(format: "%.0f%%", e.negativeShare * 100), String(format: "%.1f", e.burst), Sparkline.render(e.trend),
+            rows.append([e.symbol, String(e.items), cell(e.meanSentiment, "%+.2f"), cell(e.riskIndex, "%.2f"),
+                         e.negativeShare.map { String(format: "%.0f%%", $0 * 100) } ?? "—", cell(e.burst, "%.1f"), Sparkline.render(e.trend),
                          e.firingAlerts.isEmpty ? "-" : e.firingAlerts.joined(separator: ",")])
         }
         var text = "risk \(FeedDate.rfc3339(report.query.since)) → \(FeedDate.rfc3339(report.query.until)), window \(DurationText.format(report.query.window)), model \(report.modelVersion!)\n\n"
@@ -95,13 +105,25 @@ struct QueryCommand: AsyncParsableCommand {
             let e = report.entities[index - 1]
             text += (e.firingAlerts.isEmpty ? String(line) : paint(String(line), "31")) + "\n"
         }
-        for e in report.entities where !e.topNegative.isEmpty {
-            text += "\n" + paint("\(e.symbol)\(e.name.map { " (\(Terminal.sanitise($0)))" } ?? "")", "1") + " top negative:\n"
-            for h in e.topNegative {
-                text += "  \(String(format: "%.2f", h.risk))  \(Terminal.sanitise(h.title))  — \(h.source), \(FeedDate.rfc3339(h.published))\n"
+        for e in report.entities where !e.topNegative.isEmpty || !e.topPositive.isEmpty {
+            let name = paint("\(e.symbol)\(e.name.map { " (\(Terminal.sanitise($0)))" } ?? "")", "1")
+            if !e.topNegative.isEmpty {
+                text += "\n\(name) top negative (risk):\n"
+                for h in e.topNegative { text += line(h, String(format: "%.2f", h.risk)) }
+            }
+            if !e.topPositive.isEmpty {
+                text += "\n\(name) top positive (sentiment):\n"
+                for h in e.topPositive { text += line(h, String(format: "%+.2f", h.sentiment)) }
             }
         }
+        if report.entities.contains(where: { !$0.topNegative.isEmpty || !$0.topPositive.isEmpty }) {
+            text += "\n(#N is the item id: monitorctl explain N)\n"
+        }
         return text
+    }
+
+    func line(_ h: RiskReport.Headline, _ value: String) -> String {
+        "  \(value)  #\(h.itemID)  \(Terminal.sanitise(h.title))  — \(Terminal.sanitise(h.source)), \(JSONText.timestamp(h.published))\n"
     }
 
 }

@@ -49,6 +49,14 @@ public enum Daemon {
         logger.info("database open", metadata: ["database": "\(config.database)", "backend": "\(config.database.backend)",
                                                 "schema.version": "\(schema.last?.version ?? 0)", "instance": "\(instance.id)"])
 
+        // The port first: a busy api.listen is a clear error before the model loads, not a crash after READY=1.
+        if let problem = ListenProbe.problem(host: config.api.host, port: config.api.port) {
+            logger.critical("cannot listen on api.listen \(config.api.listen): \(problem)",
+                            metadata: ["hint": "stop what holds the port (ss -ltnp 'sport = :\(config.api.port)') or change api.listen"])
+            await store.close()
+            return ExitStatus.cannotCreate
+        }
+
         let classifier: TextClassifier
         do {
             let started = ContinuousClock.now
@@ -65,8 +73,13 @@ public enum Daemon {
         do {
             try await group.run()
         } catch {
-            logger.critical("stopped on an error: \(error)")
             await store.close()
+            // Another process may have taken the port between the probe and the bind.
+            if let problem = ListenProbe.problem(host: config.api.host, port: config.api.port) {
+                logger.critical("cannot listen on api.listen \(config.api.listen): \(problem)", metadata: ["error": "\(error)"])
+                return ExitStatus.cannotCreate
+            }
+            logger.critical("stopped on an error: \(error)")
             return ExitStatus.failure
         }
         await store.close()
@@ -85,7 +98,10 @@ public enum Daemon {
         let reload = ConfigReloadService(signals: hangups, current: current, file: config.file,
                                          notifier: notifier, logger: logger)
         let status = "serving: \(config.feeds.count) feeds, \(config.watchlist.count) entities, \(config.rules.count) rules"
-        let notify = SystemdNotifyService(notifier: notifier, status: status, logger: logger) { await store.ping() }
+        // READY=1 waits for the API's port: a daemon that cannot serve never tells systemd it is ready.
+        let (listening, listeningNow) = AsyncStream<Void>.makeStream()
+        let notify = SystemdNotifyService(notifier: notifier, status: status, logger: logger,
+                                          serving: { for await _ in listening {} }) { await store.ping() }
         let itemsStored = PipelineSignal(), scoresWritten = PipelineSignal(), outboxWritten = PipelineSignal()
         let backlog = ScoringBacklog()
         let stats = PipelineStats()
@@ -98,7 +114,7 @@ public enum Daemon {
                                   outboxWritten: outboxWritten, time: time, instanceID: id, logger: Logger(label: "alerts"))
         let api = APIRoutes.application(
             .init(current: current, store: store, stats: stats, backlog: backlog, modelVersion: classifier.version, instanceID: id),
-            host: config.api.host, port: config.api.port, logger: Logger(label: "api"))
+            host: config.api.host, port: config.api.port, logger: Logger(label: "api"), onRunning: { listeningNow.finish() })
         let sender = WebhookSender(current: current, store: store, outboxWritten: outboxWritten, time: time, instanceID: id,
                                    logger: Logger(label: "webhooks"))
         let retention = RetentionService(current: current, store: store, time: time, instanceID: id, logger: Logger(label: "retention"))

@@ -10,17 +10,22 @@ public struct SystemdNotifyService: Service {
     let notifier: SystemdNotifier
     let status: String
     let healthCheck: @Sendable () async -> Bool
+    /// Returns once the daemon serves (the API port is bound); READY=1 is not sent before.
+    let serving: @Sendable () async -> Void
     let logger: Logger
 
-    public init(notifier: SystemdNotifier, status: String, logger: Logger,
+    public init(notifier: SystemdNotifier, status: String, logger: Logger, serving: @escaping @Sendable () async -> Void = {},
                 healthCheck: @escaping @Sendable () async -> Bool) {
         self.notifier = notifier
         self.status = status
         self.logger = logger
+        self.serving = serving
         self.healthCheck = healthCheck
     }
 
     public func run() async throws {
+        await cancelWhenGracefulShutdown { await serving() }
+        guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
         send("READY=1\nSTATUS=\(status)")
         logger.info("monitord is ready", metadata: ["status": "\(status)"])
         if let interval = notifier.watchdogInterval {

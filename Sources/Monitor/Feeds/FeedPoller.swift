@@ -57,6 +57,7 @@ public struct FeedPoller: Service {
                 let slots = HostSlots(limit: config.polling.maxPerHost)
                 defer { client.shutdown() }
                 let states = try await store.syncFeeds(config.feeds.map { FeedSpec(id: $0.id, url: $0.url.absoluteString) }, at: time.now)
+                logSummary(states.values)
                 await withTaskCancellationHandler {
                     await withTaskGroup(of: Void.self) { group in
                         for feed in config.feeds {
@@ -73,6 +74,17 @@ public struct FeedPoller: Service {
                 }
             }
         }
+    }
+
+    /// One line at start-up (and after a reload) with how the feeds stand, naming the unhealthy ones.
+    func logSummary(_ states: some Collection<FeedRecord>) {
+        var counts: [FeedHealth: Int] = [:]
+        for state in states { counts[state.health(configured: true), default: 0] += 1 }
+        let unhealthy = states.filter { $0.health(configured: true) == .unhealthy }.map(\.id).sorted()
+        var metadata: Logger.Metadata = ["configured": "\(states.count)"]
+        for health in FeedHealth.allCases where health != .removed { metadata[health.rawValue.replacingOccurrences(of: " ", with: "_")] = "\(counts[health] ?? 0)" }
+        if !unhealthy.isEmpty { metadata["unhealthy_feeds"] = "\(unhealthy.prefix(20).joined(separator: ","))\(unhealthy.count > 20 ? ",…" : "")" }
+        logger.log(level: unhealthy.isEmpty ? .info : .warning, "feeds", metadata: metadata)
     }
 
     /// Returns when a reload changes the feeds, HTTP or polling settings (the reload service announces each one).
@@ -173,7 +185,7 @@ public struct FeedPoller: Service {
         } catch .cancelled {
             throw CancellationError()
         } catch {
-            stats.recordPoll(feed: feed.id, outcome: "error", errorKind: error.kind)
+            stats.recordPoll(feed: feed.id, outcome: .error, errorKind: error.kind)
             return try await failed(feed, state: state, status: 0, message: error.description, retryAfter: nil, config: config)
         }
         let now = time.now
@@ -191,10 +203,11 @@ public struct FeedPoller: Service {
                                                   maxAgeSeconds: FeedSchedule.maxAge(response.header("cache-control")),
                                                   ceiling: config.polling.maxBackoff)
             next.nextPollAt = now.addingTimeInterval(delay.seconds)
+            next.lastSuccessAt = now
             _ = try await recordSuccess(state, status: 304, etag: response.header("etag") ?? state.etag,
                                         lastModified: response.header("last-modified") ?? state.lastModified, url: next.url,
                                         items: [], nextPoll: next.nextPollAt!, now: now)
-            stats.recordPoll(feed: feed.id, outcome: "not_modified")
+            stats.recordPoll(feed: feed.id, outcome: .notModified)
             logger.debug("not modified", metadata: ["feed": "\(feed.id)"])
         case 200..<300:
             let parsed: ParsedFeed
@@ -202,7 +215,7 @@ public struct FeedPoller: Service {
                 parsed = try FeedParser.parse(response.body, contentType: response.header("content-type"), url: response.effectiveURL,
                                               mapping: feed.json)
             } catch {
-                stats.recordPoll(feed: feed.id, outcome: "error", errorKind: "parse")
+                stats.recordPoll(feed: feed.id, outcome: .error, errorKind: "parse")
                 return try await failed(feed, state: state, status: response.status, message: "\(error)", retryAfter: nil, config: config)
             }
             let delay = FeedSchedule.afterSuccess(interval: feed.interval, ttlSeconds: parsed.ttlSeconds,
@@ -211,10 +224,11 @@ public struct FeedPoller: Service {
             next.nextPollAt = now.addingTimeInterval(delay.seconds)
             next.etag = response.header("etag")
             next.lastModified = response.header("last-modified")
+            next.lastSuccessAt = now
             let items = try parsed.items.map { try NewItem($0, feedID: feed.id, format: parsed.format, fetchedAt: now) }
             let counts = try await recordSuccess(state, status: response.status, etag: next.etag, lastModified: next.lastModified,
                                                  url: next.url, items: items, nextPoll: next.nextPollAt!, now: now)
-            stats.recordPoll(feed: feed.id, outcome: "ok", new: counts.new, duplicates: counts.duplicates)
+            stats.recordPoll(feed: feed.id, outcome: .ok, new: counts.new, duplicates: counts.duplicates)
             if counts.new > 0 {
                 backlog.add(counts.new)
                 itemsStored.notify()
@@ -222,7 +236,7 @@ public struct FeedPoller: Service {
             logger.log(level: counts.new > 0 ? .info : .debug, "polled", metadata: ["feed": "\(feed.id)", "format": "\(parsed.format.rawValue)", "items": "\(parsed.items.count)",
                                              "new": "\(counts.new)", "duplicates": "\(counts.duplicates)"])
         default:
-            stats.recordPoll(feed: feed.id, outcome: "error", errorKind: "http_\(response.status / 100)xx")
+            stats.recordPoll(feed: feed.id, outcome: .error, errorKind: "http_\(response.status / 100)xx")
             let retryAfter = response.status == 429 || response.status == 503
                 ? FeedSchedule.retryAfter(response.header("retry-after"), now: now) : nil
             return try await failed(feed, state: next.url != state.url ? next : state, status: response.status,
@@ -266,10 +280,16 @@ public struct FeedPoller: Service {
         let now = time.now
         var next = state
         next.errorStreak = state.errorStreak + 1
-        let delay = FeedSchedule.afterFailure(interval: feed.interval, streak: next.errorStreak,
+        // Unhealthy after `unhealthyAfter` failures in a row, or a failure once no poll has succeeded for `staleAfter`.
+        let staleAt = (state.lastSuccessAt ?? state.createdAt).addingTimeInterval(config.polling.staleAfter(interval: feed.interval).seconds)
+        let turnedUnhealthy = state.unhealthySince == nil && (next.errorStreak >= config.polling.unhealthyAfter || now >= staleAt)
+        var delay = FeedSchedule.afterFailure(interval: feed.interval, streak: next.errorStreak,
                                               maxBackoff: config.polling.maxBackoff, retryAfter: retryAfter)
+        if state.unhealthySince == nil, !turnedUnhealthy, retryAfter == nil {
+            // Backoff must not hide a dead feed: retry by the time it would count as stale.
+            delay = min(delay, max(.seconds(1), .milliseconds(Int64((staleAt.timeIntervalSince(now) * 1000).rounded(.up)))))
+        }
         next.nextPollAt = now.addingTimeInterval(delay.seconds)
-        let turnedUnhealthy = state.unhealthySince == nil && next.errorStreak >= config.polling.unhealthyAfter
         var sourceAlert: AlertWrite?
         if turnedUnhealthy {
             let details: [String: Any] = ["feed": feed.id, "url": state.url, "error": message, "lastStatus": status,

@@ -50,11 +50,7 @@ extension PostgresStore: ReportStore {
             let (status, n) = try row.decode((String, Int).self)
             if let status = DeliveryStatus(rawValue: status) { deliveries[status] = n }
         }
-        let feeds = try await rows("SELECT id, items_seen, duplicates_seen FROM feeds ORDER BY id").map { row in
-            let (id, new, duplicates) = try row.decode((String, Int, Int).self)
-            return (feedID: id, new: new, duplicates: duplicates)
-        }
-        return StoreGauges(alertsByState: alerts, deliveriesByStatus: deliveries, feedItems: feeds, bytes: try await databaseBytes())
+        return StoreGauges(alertsByState: alerts, deliveriesByStatus: deliveries, bytes: try await databaseBytes())
     }
 
     func databaseBytes() async throws -> Int {

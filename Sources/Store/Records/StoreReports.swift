@@ -31,15 +31,12 @@ public struct PipelineCounts: Sendable, Equatable {
 public struct StoreGauges: Sendable {
     public var alertsByState: [AlertState: Int]
     public var deliveriesByStatus: [DeliveryStatus: Int]
-    /// Per feed: items new and duplicate since the feed was added.
-    public var feedItems: [(feedID: String, new: Int, duplicates: Int)]
     public var bytes: Int
 
     public init(alertsByState: [AlertState: Int], deliveriesByStatus: [DeliveryStatus: Int],
-                feedItems: [(feedID: String, new: Int, duplicates: Int)], bytes: Int) {
+                bytes: Int) {
         self.alertsByState = alertsByState
         self.deliveriesByStatus = deliveriesByStatus
-        self.feedItems = feedItems
         self.bytes = bytes
     }
 }

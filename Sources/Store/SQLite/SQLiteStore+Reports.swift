@@ -55,9 +55,7 @@ extension SQLiteStore: ReportStore {
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM webhook_deliveries GROUP BY status") {
                 if let status = DeliveryStatus(rawValue: row["status"]) { deliveries[status] = row["n"] }
             }
-            let feeds = try Row.fetchAll(db, sql: "SELECT id, items_seen, duplicates_seen FROM feeds ORDER BY id")
-                .map { (feedID: $0["id"] as String, new: $0["items_seen"] as Int, duplicates: $0["duplicates_seen"] as Int) }
-            return StoreGauges(alertsByState: alerts, deliveriesByStatus: deliveries, feedItems: feeds, bytes: bytes)
+            return StoreGauges(alertsByState: alerts, deliveriesByStatus: deliveries, bytes: bytes)
         }
     }
 }
