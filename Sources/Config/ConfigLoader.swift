@@ -54,7 +54,7 @@ private struct ConfigBuilder {
     let environment: [String: String]
     let secrets: SecretHandling
 
-    static let topKeys = ["database", "databasePasswordEnv", "databasePasswordFile", "cluster", "model", "engine", "http", "polling", "risk", "delivery", "api", "retention", "feeds", "watchlist", "rules", "webhooks", "logLevel", "shutdownTimeout"]
+    static let topKeys = ["database", "databasePasswordEnv", "databasePasswordFile", "cluster", "model", "engine", "http", "polling", "risk", "delivery", "api", "retention", "feeds", "feedsFile", "watchlist", "watchlistFile", "rules", "webhooks", "logLevel", "shutdownTimeout"]
 
     func build(_ document: JSONValue, file: String) -> MonitorConfig? {
         guard let top = reader.object(document, at: "", allowed: Self.topKeys) else { return nil }
@@ -68,8 +68,8 @@ private struct ConfigBuilder {
         let delivery = delivery(top.optional("delivery"))
         let api = api(top.optional("api"))
         let retention = retention(top.optional("retention"))
-        let feeds = list(top.optional("feeds"), what: "feed id", element: feed)
-        let watchlist = list(top.optional("watchlist"), what: "symbol", element: watch)
+        let feeds = merged(top, key: "feeds", fileKey: "feedsFile", what: "feed id", element: feed)
+        let watchlist = merged(top, key: "watchlist", fileKey: "watchlistFile", what: "symbol", element: watch)
         let rules = list(top.optional("rules"), what: "rule id", element: rule)
         let webhooks = list(top.optional("webhooks"), what: "webhook id", element: webhook)
         var logLevel = Logger.Level.info
@@ -164,6 +164,40 @@ private struct ConfigBuilder {
     }
 
     /// A list whose elements carry an id; duplicates are reported. Absent means empty.
+    /// A list given inline (`key`), in a fragment file (`fileKey`: a JSON object `{"key": [...]}`, as
+    /// `monitorctl watchlist import` and `feeds import` write), or both; ids unique across the two.
+    func merged<T>(_ top: ObjectFields, key: String, fileKey: String, what: String,
+                   element: (JSONValue, String) -> (id: String, value: T)?) -> [T]? {
+        var fields: [(path: String, value: JSONValue)] = []
+        if let inline = top.optional(key) { fields.append(inline) }
+        if let (p, v) = top.optional(fileKey) {
+            guard let file = path(v, at: p) else { return nil }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                reader.report(p, "cannot read \(file)")
+                return nil
+            }
+            let document: JSONValue
+            do { document = try JSONParser.parse(Array(data)) } catch {
+                reader.report(p, "\(file): \(error.description)")
+                return nil
+            }
+            let name = URL(fileURLWithPath: file).lastPathComponent
+            guard let object = reader.object(document, at: name, allowed: [key]) else { return nil }
+            guard let list = object.required(key) else { return nil }
+            fields.append(list)
+        }
+        var parsed: [(path: String, entry: (id: String, value: T)?)] = []
+        var count = 0
+        for field in fields {
+            guard let elements = reader.array(field.value, at: field.path) else { return nil }
+            count += elements.count
+            parsed += elements.map { (path: $0.path, entry: element($0.value, $0.path)) }
+        }
+        reader.checkUnique(parsed.compactMap { item in item.entry.map { (item.path, $0.id) } }, what: what)
+        let values = parsed.compactMap(\.entry?.value)
+        return values.count == count ? values : nil
+    }
+
     func list<T>(_ field: (path: String, value: JSONValue)?, what: String,
                  element: (JSONValue, String) -> (id: String, value: T)?) -> [T]? {
         guard let field else { return [] }
@@ -442,10 +476,8 @@ private struct ConfigBuilder {
         guard let object = reader.object(value, at: keyPath, allowed: ["symbol", "names", "aliases"]) else { return nil }
         var symbol: String?
         if let (p, v) = object.required("symbol"), let text = reader.string(v, at: p) {
-            let upper = text.uppercased()
-            let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
-            if upper.count <= 12, upper.first?.isLetter == true, upper.unicodeScalars.allSatisfy(allowed.contains) {
-                symbol = upper
+            if let valid = WatchlistEntry.symbol(text) {
+                symbol = valid
             } else {
                 reader.report(p, "expected a ticker symbol such as \"AAPL\" or \"BRK.B\", got \(v.shortDescription)")
             }

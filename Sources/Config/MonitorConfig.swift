@@ -120,6 +120,20 @@ public struct WatchlistEntry: Sendable, Equatable {
     public var names: [String]
     /// More names matched the same way (former names, brands, products).
     public var aliases: [String]
+
+    public init(symbol: String, names: [String], aliases: [String]) {
+        self.symbol = symbol
+        self.names = names
+        self.aliases = aliases
+    }
+
+    /// `text` as a ticker symbol (upper-cased: a letter, then letters, digits, `.` or `-`, at most 12), or nil.
+    public static func symbol(_ text: String) -> String? {
+        let upper = text.uppercased()
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+        guard upper.count <= 12, upper.first?.isLetter == true, upper.unicodeScalars.allSatisfy(allowed.contains) else { return nil }
+        return upper
+    }
 }
 
 /// What an alert rule measures.

@@ -9,6 +9,16 @@ import Store
 struct FeedsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feeds",
+        abstract: "List feeds and their health, or import an OPML list.",
+        subcommands: [FeedsList.self, FeedsImport.self],
+        defaultSubcommand: FeedsList.self)
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
+}
+
+struct FeedsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List feeds with their status, last poll, HTTP status, error streak, next poll and items seen.",
         discussion: """
             Status: healthy; backing off (the last polls failed; retrying with exponential backoff); unhealthy \
@@ -18,9 +28,7 @@ struct FeedsCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Option(help: "table or json") var format: OutputFormat = .table
-
-    enum OutputFormat: String, ExpressibleByArgument { case table, json }
+    @Option(help: "table or json") var format: FeedsCommand.OutputFormat = .table
 
     func run() async throws {
         let (config, store) = try await options.openStore()

@@ -9,7 +9,7 @@ struct MonitorCtl: AsyncParsableCommand {
         commandName: "monitorctl",
         abstract: "Inspect and operate FinSent Monitor.",
         version: FinSentVersion.string,
-        subcommands: [QueryCommand.self, ExplainCommand.self, StatsCommand.self, RescoreCommand.self, DemoCommand.self, ConfigCommand.self, DatabaseCommand.self, FeedCommand.self, FeedsCommand.self, AlertsCommand.self, DeliveriesCommand.self, ScoreCommand.self, EmbedCommand.self, TokenizeCommand.self,
+        subcommands: [QueryCommand.self, ExplainCommand.self, StatsCommand.self, RescoreCommand.self, DemoCommand.self, ConfigCommand.self, DatabaseCommand.self, FeedCommand.self, FeedsCommand.self, WatchlistCommand.self, AlertsCommand.self, DeliveriesCommand.self, ScoreCommand.self, EmbedCommand.self, TokenizeCommand.self,
                       BenchCommand.self, VersionCommand.self]
     )
 }

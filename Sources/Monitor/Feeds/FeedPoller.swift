@@ -32,6 +32,8 @@ public struct FeedPoller: Service {
     let time: any TimeSource
     /// This instance's id, the owner of its leases.
     let instanceID: String
+    /// Source-health alert changes are logged with the other alert changes.
+    let alertLogger = Logger(label: "alerts")
 
     public init(current: CurrentConfig, store: any MonitorStore, itemsStored: PipelineSignal = PipelineSignal(),
                 outboxWritten: PipelineSignal = PipelineSignal(), backlog: ScoringBacklog = ScoringBacklog(), maxBacklog: Int = 20_000,
@@ -244,6 +246,7 @@ public struct FeedPoller: Service {
         }
         if state.unhealthySince != nil {  // only success paths reach here; failures returned above
             logger.notice("feed healthy again", metadata: ["feed": "\(feed.id)"])
+            alertLogger.info("alert resolved", metadata: ["rule": "\(AlertStateMachine.sourceRuleID)", "feed": "\(feed.id)"])
             outboxWritten.notify()  // the source alert's resolution is in the outbox
         }
         return next
@@ -307,6 +310,8 @@ public struct FeedPoller: Service {
             next.unhealthySince = now
             outboxWritten.notify()
             logger.error("feed unhealthy: source-health alert raised", metadata: metadata)
+            alertLogger.warning("alert firing", metadata: ["rule": "\(AlertStateMachine.sourceRuleID)", "feed": "\(feed.id)",
+                                                           "streak": "\(next.errorStreak)"])
         } else {
             logger.warning("poll failed", metadata: metadata)
         }

@@ -100,8 +100,8 @@ public struct WebhookSender: Service {
             case let .success(response) where (200..<300).contains(response.status):
                 try await record(delivery, outcome: .delivered,
                                                attempt: DeliveryAttempt(httpStatus: response.status, latency: latency, error: nil), at: time.now)
-                logger.info("webhook delivered", metadata: ["webhook": "\(endpoint.id)", "message": "\(delivery.messageID)",
-                                                            "attempt": "\(delivery.attempts + 1)"])
+                logger.info("webhook delivered", metadata: ["webhook": "\(endpoint.id)", "webhook_id": "\(delivery.messageID)",
+                                                            "status": "\(response.status)", "attempt": "\(delivery.attempts + 1)"])
             case let .success(response) where response.status == 410:
                 try await record(delivery, outcome: .endpointGone,
                                                attempt: DeliveryAttempt(httpStatus: 410, latency: latency, error: "410 Gone: endpoint disabled"),
@@ -116,7 +116,7 @@ public struct WebhookSender: Service {
             }
         } catch {
             // The database refused the outcome: the delivery stays pending and is sent again (receivers dedupe by webhook-id).
-            logger.error("cannot record webhook delivery: \(error)", metadata: ["message": "\(delivery.messageID)"])
+            logger.error("cannot record webhook delivery: \(error)", metadata: ["webhook_id": "\(delivery.messageID)"])
         }
     }
 
@@ -141,12 +141,14 @@ public struct WebhookSender: Service {
         let error = attempt.error ?? ""
         if age > settings.giveUpAfter.seconds {
             try await record(delivery, outcome: .failed, attempt: attempt, at: now)
-            logger.error("webhook delivery given up", metadata: ["webhook": "\(endpoint)", "message": "\(delivery.messageID)",
+            logger.error("webhook delivery given up", metadata: ["webhook": "\(endpoint)", "webhook_id": "\(delivery.messageID)",
+                                                                 "status": "\(attempt.httpStatus.map(String.init) ?? "none")",
                                                                  "attempts": "\(delivery.attempts + 1)", "error": "\(error)"])
         } else {
             try await record(delivery, outcome: .retry(nextAttemptAt: now.addingTimeInterval(delay.seconds)), attempt: attempt,
                                            at: now)
-            logger.warning("webhook delivery failed; will retry", metadata: ["webhook": "\(endpoint)", "message": "\(delivery.messageID)",
+            logger.warning("webhook delivery failed; will retry", metadata: ["webhook": "\(endpoint)", "webhook_id": "\(delivery.messageID)",
+                                                                             "status": "\(attempt.httpStatus.map(String.init) ?? "none")",
                                                                              "error": "\(error)", "retry_in": "\(DurationText.format(delay))"])
         }
     }
