@@ -20,7 +20,7 @@ run: build
 
 # The offline demo: replayed local feeds, monitord, a webhook receiver, the risk report (Ctrl-C stops it).
 demo: build
-	.build/release/monitorctl demo --root .
+	.build/release/monitorctl demo
 
 # The PostgreSQL tests start their own server (initdb in a temporary folder, a free port on 127.0.0.1).
 test:
@@ -43,12 +43,17 @@ migrations:
 	scripts/embed-migrations.sh
 
 install: build
-	install -D -m 0755 .build/release/monitord $(DESTDIR)$(PREFIX)/bin/monitord
-	install -D -m 0755 .build/release/monitorctl $(DESTDIR)$(PREFIX)/bin/monitorctl
-	install -d $(DESTDIR)$(DATADIR)/migrations
+	install -D -m 0755 -s .build/release/monitord $(DESTDIR)$(PREFIX)/bin/monitord
+	install -D -m 0755 -s .build/release/monitorctl $(DESTDIR)$(PREFIX)/bin/monitorctl
+	install -d $(DESTDIR)$(DATADIR)/migrations $(DESTDIR)$(DATADIR)/demo
 	install -m 0644 migrations/*.sql $(DESTDIR)$(DATADIR)/migrations/
+	install -m 0644 demo/config.json demo/timeline.jsonl $(DESTDIR)$(DATADIR)/demo/
 	if [ -d models ]; then cp -R models $(DESTDIR)$(DATADIR)/; fi
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/finsent/README.md
+	# Shell completions (--format, --sort and other fixed values complete too).
+	.build/release/monitorctl --generate-completion-script bash | install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/share/bash-completion/completions/monitorctl
+	.build/release/monitorctl --generate-completion-script zsh | install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_monitorctl
+	.build/release/monitorctl --generate-completion-script fish | install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/monitorctl.fish
 	sed 's|/usr/local/bin/monitord|$(PREFIX)/bin/monitord|; s|/etc/finsent|$(SYSCONFDIR)|g' systemd/monitord.service \
 	  | install -D -m 0644 /dev/stdin $(DESTDIR)$(UNITDIR)/monitord.service
 	# The default configuration, with paths for a system install; an existing one is kept.
@@ -56,12 +61,23 @@ install: build
 	  sed 's|"var/monitor.sqlite"|"$(STATEDIR)/monitor.sqlite"|; s|"models/|"$(DATADIR)/models/|' config.json \
 	    | install -D -m 0644 /dev/stdin $(DESTDIR)$(SYSCONFDIR)/config.json; \
 	fi
-	@echo "Installed. Next: systemctl daemon-reload && systemctl enable --now monitord"
+	# Secrets for the unit's EnvironmentFile=, readable by root only; an existing one is kept.
+	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/monitord.env ]; then \
+	  install -D -m 0600 systemd/monitord.env $(DESTDIR)$(SYSCONFDIR)/monitord.env; \
+	fi
+	@echo "Installed monitord and monitorctl in $(PREFIX)/bin, the model and demo in $(DATADIR)."
+	@echo "Configuration: $(SYSCONFDIR)/config.json (secrets: $(SYSCONFDIR)/monitord.env); database: $(STATEDIR)/monitor.sqlite."
+	@echo "Next:"
+	@echo "  monitorctl config check --config $(SYSCONFDIR)/config.json"
+	@echo "  systemctl daemon-reload && systemctl enable --now monitord"
+	@echo "  journalctl -u monitord -f        (then: monitorctl query --config $(SYSCONFDIR)/config.json)"
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/monitord $(DESTDIR)$(PREFIX)/bin/monitorctl $(DESTDIR)$(UNITDIR)/monitord.service
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/monitorctl $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_monitorctl
+	rm -f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/monitorctl.fish
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(PREFIX)/share/doc/finsent
-	@echo "Kept $(SYSCONFDIR) and $(STATEDIR) (configuration and database)."
+	@echo "Kept $(SYSCONFDIR) and $(STATEDIR) (configuration, secrets and database)."
 
 clean:
 	rm -rf .build

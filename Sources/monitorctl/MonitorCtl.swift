@@ -8,6 +8,11 @@ struct MonitorCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "monitorctl",
         abstract: "Inspect and operate FinSent Monitor.",
+        discussion: """
+            Every command reads --config, else ./config.json, else /etc/finsent/config.json, and the database it \
+            names (an installed system: /var/lib/finsent/monitor.sqlite). --format json prints one JSON document \
+            (null where there is no data; times as 2026-01-02T03:04:05.678Z, which every time option accepts).
+            """,
         version: FinSentVersion.string,
         subcommands: [QueryCommand.self, ExplainCommand.self, StatsCommand.self, RescoreCommand.self, DemoCommand.self, ConfigCommand.self, DatabaseCommand.self, FeedCommand.self, FeedsCommand.self, WatchlistCommand.self, AlertsCommand.self, DeliveriesCommand.self, ScoreCommand.self, EmbedCommand.self, TokenizeCommand.self,
                       BenchCommand.self, VersionCommand.self]

@@ -16,7 +16,7 @@ struct QueryCommand: AsyncParsableCommand {
             alerts, and the top negative headlines. JSON and CSV are stable for scripts (README, "monitorctl query").
             """)
 
-    enum Format: String, ExpressibleByArgument { case table, json, csv }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
     @OptionGroup var options: ConfigOptions
     @Option(name: .customLong("entity"), help: "A ticker symbol; repeat for several. Default: the watchlist and every entity mentioned.")
@@ -24,7 +24,7 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(help: "Start of the range, as a duration back from now (24h) or an RFC 3339 time.") var since = "24h"
     @Option(help: "End of the range, like --since. Default: now.") var until: String?
     @Option(help: "At most this many entities.") var top = 10
-    @Option(help: "risk, burst, volume or sentiment (most negative first).") var sort = "risk"
+    @Option(help: "risk, burst, volume or sentiment (most negative first).") var sort: RiskReport.Sort = .risk
     @Option(help: "Window of the risk index and burst score.") var window = "1h"
     @Option(help: "table, json or csv") var format: Format = .table
 
@@ -35,10 +35,6 @@ struct QueryCommand: AsyncParsableCommand {
             printError("monitorctl: --since/--until: expected durations back from now (24h) or RFC 3339 times, since before until")
             throw ExitCode(ExitStatus.usage)
         }
-        guard let sortKey = RiskReport.Sort(rawValue: sort) else {
-            printError("monitorctl: --sort: expected one of \(RiskReport.Sort.allCases.map(\.rawValue).joined(separator: ", "))")
-            throw ExitCode(ExitStatus.usage)
-        }
         guard let windowDuration = DurationText.parse(window), windowDuration > .zero else {
             printError("monitorctl: --window: expected a duration like \"1h\"")
             throw ExitCode(ExitStatus.usage)
@@ -47,7 +43,7 @@ struct QueryCommand: AsyncParsableCommand {
         var query = RiskReport.Query(since: since, until: until)
         query.entities = entities
         query.top = max(1, top)
-        query.sort = sortKey
+        query.sort = sort
         query.window = windowDuration
         let version = configuredModelVersion(config)
         let report = try await RiskReport.build(query, config: config, modelVersion: version, store: store)
@@ -127,6 +123,8 @@ struct QueryCommand: AsyncParsableCommand {
     }
 
 }
+
+extension RiskReport.Sort: ExpressibleByArgument {}
 
 /// ▁▂▃▄▅▆▇█ for 0…1; a space where there is no data.
 enum Sparkline {

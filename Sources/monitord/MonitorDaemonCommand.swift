@@ -10,9 +10,13 @@ struct MonitorDaemonCommand: AsyncParsableCommand {
         commandName: "monitord",
         abstract: "FinSent Monitor daemon: polls feeds, scores items, raises alerts.",
         discussion: """
-            Runs until SIGTERM or SIGINT; SIGHUP reloads the configuration. Exit status 78 means \
-            the configuration is invalid, 65 that the database cannot be used by this version, \
-            73 that it cannot be opened.
+            Runs until SIGTERM or SIGINT; SIGHUP reloads the configuration (and the watchlistFile and \
+            feedsFile it names). The configuration is --config, else ./config.json, else \
+            /etc/finsent/config.json; the database is its "database" key (relative paths are relative to the \
+            configuration's folder; an installed system keeps it in /var/lib/finsent/monitor.sqlite). Secrets \
+            come from the environment (/etc/finsent/monitord.env under systemd). Exit status 78 means the \
+            configuration is invalid, 65 that the database cannot be used by this version, 73 that the \
+            database cannot be opened or api.listen cannot be bound.
             """,
         version: FinSentVersion.string
     )
