@@ -74,9 +74,11 @@ enum HTMLPage {
     /// "2026-12-01 14:05 UTC"
     static func time(_ date: Date?) -> String {
         guard let date else { return "—" }
-        let f = Date.FormatStyle(date: .numeric, time: .shortened, timeZone: TimeZone(identifier: "UTC")!)
-            .year(.defaultDigits).month(.twoDigits).day(.twoDigits).hour(.twoDigits(amPM: .omitted)).minute(.twoDigits)
-        return date.formatted(f.locale(Locale(identifier: "en_GB"))) + " UTC"
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: date) + " UTC"
     }
 
     /// A link to the item itself when it is http(s), else the escaped title alone.

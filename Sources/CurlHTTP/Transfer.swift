@@ -84,7 +84,11 @@ final class Transfer: @unchecked Sendable {
             ok = ok && payload.withUnsafeBufferPointer { CCurl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)) } == CURLE_OK
             list = curl_slist_append(list, "Expect:")  // no 100-continue round trip
         }
-        if request.method != "GET" && request.method != "POST" { set(CURLOPT_CUSTOMREQUEST, request.method) }
+        if request.method == "HEAD" {
+            set(CURLOPT_NOBODY, 1)  // the answer has headers only: do not wait for the body its Content-Length announces
+        } else if request.method != "GET" && request.method != "POST" {
+            set(CURLOPT_CUSTOMREQUEST, request.method)
+        }
         headerList = list
         if let list { ok = ok && CCurl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, list) == CURLE_OK }
         started = .now

@@ -64,6 +64,44 @@ struct FeedPollerServiceTests {
         #expect(server.requests.count == 6)
     }
 
+    @Test("a dead feed is unhealthy once it has had no success for polling.staleAfter, before unhealthyAfter failures; backoff waits no longer than that", arguments: Backend.available)
+    func unhealthyByTime(backend: Backend) async throws {
+        let server = try LocalHTTPServer { _ in .init(status: 503, text: "down") }
+        defer { server.stop() }
+        let config = try makeConfig("""
+            {"database": "m.sqlite", "model": "m", "polling": {"unhealthyAfter": 5, "staleAfter": "25m", "maxBackoff": "2h"},
+             "feeds": [{"id": "dead", "url": "\(server.url("/dead"))", "interval": "10m"}]}
+            """)
+        let store = try await backend.makeStore()
+        let time = ManualTime()
+        let started = time.now
+        let poller = FeedPoller(current: CurrentConfig(config), store: store, time: time, instanceID: "test", logger: quietLogger)
+        let task = Task { try await poller.run() }
+        defer { task.cancel() }
+
+        var waits: [Double] = []
+        for attempt in 1...3 {
+            try await until("failure \(attempt) recorded") { try await store.feeds().first?.errorStreak == attempt }
+            try await until("the poller waits for the next poll") { time.sleeping > 0 }
+            let feed = try #require(try await store.feeds().first)
+            let wait = try #require(feed.nextPollAt).timeIntervalSince(time.now)
+            waits.append(wait)
+            if attempt < 3 {
+                #expect(feed.unhealthySince == nil, "failure \(attempt) of 5, \(Int(time.now.timeIntervalSince(started))) s without a success")
+            } else {
+                #expect(feed.unhealthySince != nil, "25 minutes without a success: unhealthy after 3 failures, not 5")
+                #expect(try await store.alerts(fingerprints: ["source:dead"])["source:dead"]?.state == .firing)
+            }
+            time.advance(by: wait + 0.001)
+        }
+        // Backoff would be 10 min then 20 min; the second wait stops at the stale deadline (25 min after the feed was added).
+        #expect(waits[0] >= 539 && waits[0] <= 661, "\(waits)")
+        let deadline = started.addingTimeInterval(25 * 60)
+        let secondPoll = started.addingTimeInterval(waits[0] + 0.001)
+        #expect(abs(waits[1] - deadline.timeIntervalSince(secondPoll)) < 0.01, "retried at the stale deadline: \(waits)")
+        #expect(waits[2] > 20 * 60, "once unhealthy, backoff runs as before: \(waits)")
+    }
+
     @Test("a reload that changes the feeds restarts the poller on the new list at once; other reloads do not", arguments: Backend.available)
     func reloadRestartsPolling(backend: Backend) async throws {
         let server = try LocalHTTPServer { _ in .init(text: Self.feed) }

@@ -86,7 +86,7 @@ public struct FeedPoller: Service {
         var metadata: Logger.Metadata = ["configured": "\(states.count)"]
         for health in FeedHealth.allCases where health != .removed { metadata[health.rawValue.replacingOccurrences(of: " ", with: "_")] = "\(counts[health] ?? 0)" }
         if !unhealthy.isEmpty { metadata["unhealthy_feeds"] = "\(unhealthy.prefix(20).joined(separator: ","))\(unhealthy.count > 20 ? ",…" : "")" }
-        logger.log(level: unhealthy.isEmpty ? .info : .warning, "feeds", metadata: metadata)
+        logger.log(level: unhealthy.isEmpty ? .info : .warning, "feed health", metadata: metadata)
     }
 
     /// Returns when a reload changes the feeds, HTTP or polling settings (the reload service announces each one).
