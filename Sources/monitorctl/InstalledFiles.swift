@@ -8,22 +8,30 @@ enum InstalledFiles {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     }
 
-    /// The folders the executable was started from: the invoked one (a symlink's folder) and the real one.
+    /// The folders the executable was started from: the invoked one (where a symlink or a PATH entry
+    /// led) and the real one.
     static var executableFolders: [URL] {
         var folders = [executable.deletingLastPathComponent()]
         let invoked = CommandLine.arguments[0]
         if invoked.contains("/") {
             folders.insert(URL(fileURLWithPath: invoked).standardizedFileURL.deletingLastPathComponent(), at: 0)
+        } else if let found = searchPath(invoked) {
+            folders.insert(found.deletingLastPathComponent(), at: 0)
         }
         return folders
     }
 
+    /// The first executable called `name` on PATH, as the shell found it.
+    static func searchPath(_ name: String) -> URL? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
     /// monitord beside this monitorctl, else the first on PATH.
     static func monitord() -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let candidates = executableFolders + path.split(separator: ":").map { URL(fileURLWithPath: String($0)) }
-        return candidates.map { $0.appendingPathComponent("monitord") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        executableFolders.map { $0.appendingPathComponent("monitord") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+            ?? searchPath("monitord")
     }
 
     /// The first folder holding `relative`: the current folder (a checkout), then `../share/finsent`

@@ -13,15 +13,40 @@ struct DemoEndToEndTests {
         return (response.status, String(decoding: response.body, as: UTF8.self))
     }
 
-    @Test("the demo replays the story: the Contoso alert fires and arrives signed, the report and the API tell it, monitord stops cleanly")
+    @Test("the demo, run from PATH as installed: the Contoso alert fires and arrives signed, the report and the API tell it, monitord stops cleanly")
     func demo() async throws {
         let folder = try TemporaryFolder()
-        let apiPort = Int.random(in: 20_000...40_000), receiverPort = apiPort + 1
+        let apiPort = try freePort(), receiverPort = try freePort()
         let out = folder.path("stdout")
-        let process = try startProduct("monitorctl", ["demo", "--root", repositoryRoot.path, "--folder", folder.path("demo"),
-                                                      "--duration", "15s", "--hold", "20s", "--api-port", String(apiPort),
-                                                      "--receiver-port", String(receiverPort)],
-                                       stdout: out, stderr: folder.path("stderr"))
+        // As after `make install`: monitorctl and monitord on PATH, the demo's files in ../share/finsent, run from
+        // a folder that is not a checkout, with no --root.
+        let prefix = folder.url.appendingPathComponent("prefix")
+        let files = FileManager.default
+        try files.createDirectory(at: prefix.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        try files.createDirectory(at: prefix.appendingPathComponent("share/finsent"), withIntermediateDirectories: true)
+        for name in ["monitorctl", "monitord"] {
+            try files.createSymbolicLink(atPath: prefix.appendingPathComponent("bin/\(name)").path, withDestinationPath: try productPath(name))
+        }
+        for name in ["demo", "models"] {
+            try files.createSymbolicLink(atPath: prefix.appendingPathComponent("share/finsent/\(name)").path,
+                                         withDestinationPath: repositoryRoot.appendingPathComponent(name).path)
+        }
+        let elsewhere = folder.url.appendingPathComponent("elsewhere")
+        try files.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["monitorctl", "demo", "--folder", folder.path("demo"), "--duration", "15s", "--hold", "20s",
+                             "--api-port", String(apiPort), "--receiver-port", String(receiverPort)]
+        var processEnvironment = ProcessInfo.processInfo.environment
+        for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"] { processEnvironment[key] = nil }
+        processEnvironment["PATH"] = prefix.appendingPathComponent("bin").path + ":" + (processEnvironment["PATH"] ?? "/usr/bin:/bin")
+        process.environment = processEnvironment
+        process.currentDirectoryURL = elsewhere
+        files.createFile(atPath: out, contents: nil)
+        files.createFile(atPath: folder.path("stderr"), contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.path("stderr")))
+        try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         func output() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
         try await eventually("the dashboard line", timeout: .seconds(60)) { output().contains("demo: dashboard at") }
@@ -43,7 +68,7 @@ struct DemoEndToEndTests {
         #expect(pageStatus == 200 && page.contains("<svg") && page.contains("Contoso") && !page.contains("<script"))
 
         let status = try await waitForExit(process, timeout: .seconds(60))
-        #expect(status == 0, "\(output())")
+        #expect(status == 0, "\(output())\((try? String(contentsOfFile: folder.path("stderr"), encoding: .utf8)) ?? "")")
         let text = output()
         #expect(text.contains("receiver: alert.firing negative-burst CTSO"), "\(text)")
         #expect(!text.contains("INVALID"))
