@@ -7,7 +7,7 @@ STATEDIR   ?= /var/lib/finsent
 UNITDIR    ?= /etc/systemd/system
 DATADIR    ?= $(PREFIX)/share/finsent
 
-.PHONY: run test build deps install uninstall migrations bench demo clean
+.PHONY: run test build deps install uninstall migrations bench demo screenshots clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,6 +21,12 @@ run: build
 # The offline demo: replayed local feeds, monitord, a webhook receiver, the risk report (Ctrl-C stops it).
 demo: build
 	.build/release/monitorctl demo
+
+# The README's dashboard pictures: the browser test (headless Chromium) against monitord with the demo's headlines.
+screenshots:
+	@scripts/install-deps.sh --tests
+	swift build --build-tests -j $(SWIFT_JOBS)
+	FINSENT_SCREENSHOTS=docs/screenshots swift test --skip-build --filter DashboardBrowserTests
 
 # The PostgreSQL tests start their own server (initdb in a temporary folder, a free port on 127.0.0.1).
 test:

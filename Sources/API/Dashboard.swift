@@ -61,7 +61,7 @@ enum Dashboard {
         html += "<span>negative <b>\(HTMLPage.percent(e.negativeShare))</b></span><span>items <b>\(e.items)</b></span>"
         html += "<span>burst <b>\(HTMLPage.number(e.burst, "%.1f"))</b></span></div>"
         let chart = RiskChart(riskIndex: e.riskTrend, itemRisk: e.trend, stepEnds: e.stepEnds,
-                              thresholds: RiskChart.thresholds(config, symbol: e.symbol), window: window, height: 120)
+                              thresholds: RiskChart.thresholds(config, symbol: e.symbol), window: window, width: 420, height: 130)
         html += chart.svg() + chart.legend()
         if !e.firingAlerts.isEmpty { html += "<div class=\"bad\">firing: \(HTMLPage.esc(e.firingAlerts.joined(separator: ", ")))</div>" }
         if let worst = e.topNegative.first {
@@ -82,10 +82,10 @@ enum Dashboard {
             case FeedHealth.healthy.rawValue: "ok"
             default: "muted"
             }
-            html += "<tr><td data-label=\"feed\">\(HTMLPage.esc(feed.id))</td><td data-label=\"status\" class=\"\(style)\">\(HTMLPage.esc(feed.status))</td>"
+            html += "<tr><td data-label=\"feed\" class=\"wrap\">\(HTMLPage.esc(feed.id))</td><td data-label=\"status\" class=\"\(style)\">\(HTMLPage.esc(feed.status))</td>"
             html += "<td data-label=\"last success\">\(HTMLPage.time(feed.lastSuccess))</td><td data-label=\"HTTP\">\(feed.lastStatus.map(String.init) ?? "—")</td>"
             html += "<td data-label=\"errors\">\(feed.errorStreak)</td><td data-label=\"items\">\(feed.itemsSeen)</td>"
-            html += "<td data-label=\"last error\" class=\"muted\">\(HTMLPage.esc(feed.lastError ?? "—"))</td></tr>"
+            html += "<td data-label=\"last error\" class=\"muted wrap\">\(HTMLPage.esc(feed.lastError ?? "—"))</td></tr>"
         }
         return html + "</tbody></table>"
     }

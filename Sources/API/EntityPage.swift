@@ -43,7 +43,7 @@ enum EntityPage {
         html += "<span>mean sentiment <b>\(HTMLPage.number(e.meanSentiment, "%+.2f"))</b></span><span>negative <b>\(HTMLPage.percent(e.negativeShare))</b></span>"
         html += "<span>items <b>\(e.items)</b></span><span>burst <b>\(HTMLPage.number(e.burst, "%.1f"))</b></span></div>"
         let chart = RiskChart(riskIndex: e.riskTrend, itemRisk: e.trend, stepEnds: e.stepEnds,
-                              thresholds: RiskChart.thresholds(config, symbol: e.symbol), window: query.window, height: 180)
+                              thresholds: RiskChart.thresholds(config, symbol: e.symbol), window: query.window, width: 1200, height: 260)
         html += chart.svg() + chart.legend() + "</div>"
         html += "<h2>Alerts, last 7 days</h2>"
         html += AlertCards.html(alerts.filter { $0.alert.kind == .threshold && $0.alert.entity == symbol }, now: now, emptyText: "No alerts for \(symbol).")
@@ -51,10 +51,10 @@ enum EntityPage {
         html += "<table class=\"stack\"><thead><tr><th>published</th><th>item</th><th>source</th><th>label</th><th>sentiment</th><th>risk</th><th>topic</th><th>words</th></tr></thead><tbody>"
         for o in observations.sorted(by: { $0.publishedAt > $1.publishedAt }).prefix(maxItems) {
             let labelClass = o.label == "negative" ? "bad" : o.label == "positive" ? "up" : "muted"
-            html += "<tr><td data-label=\"published\">\(HTMLPage.time(o.publishedAt))</td><td data-label=\"item\">\(HTMLPage.itemLink(o.title, o.link)) <span class=\"muted small\">#\(o.itemID)</span></td>"
+            html += "<tr><td data-label=\"published\">\(HTMLPage.time(o.publishedAt))</td><td data-label=\"item\" class=\"wrap\">\(HTMLPage.itemLink(o.title, o.link)) <span class=\"muted small\">#\(o.itemID)</span></td>"
             html += "<td data-label=\"source\">\(HTMLPage.esc(o.feedID))</td><td data-label=\"label\" class=\"\(labelClass)\">\(HTMLPage.esc(o.label))</td>"
             html += "<td data-label=\"sentiment\">\(String(format: "%+.2f", o.sentiment))</td><td data-label=\"risk\">\(String(format: "%.2f", o.risk))</td>"
-            html += "<td data-label=\"topic\">\(HTMLPage.esc(o.topic ?? "—"))</td><td data-label=\"words\" class=\"muted\">\(HTMLPage.esc(words(o.explanation).joined(separator: ", ")))</td></tr>"
+            html += "<td data-label=\"topic\">\(HTMLPage.esc(o.topic ?? "—"))</td><td data-label=\"words\" class=\"muted wrap\">\(HTMLPage.esc(words(o.explanation).joined(separator: ", ")))</td></tr>"
         }
         html += "</tbody></table>"
         return APIRoutes.text(HTMLPage.page(title: "\(e.symbol) · FinSent Monitor", firing: firing, body: html), type: "text/html; charset=utf-8")

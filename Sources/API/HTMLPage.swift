@@ -18,7 +18,7 @@ enum HTMLPage {
         .banner.unhealthy{background:#fde8e8;border:1px solid #c62828}
         .bad{color:#b71c1c}.warn{color:#8a5300}.ok{color:#1e6b24}.up{color:#1e6b24}
         table{border-collapse:collapse;background:#fff;width:100%}td,th{border:1px solid #dde1e7;padding:4px 8px;text-align:left;vertical-align:top}
-        td{overflow-wrap:anywhere}
+        td.wrap{overflow-wrap:anywhere}td{overflow-wrap:break-word}
         ul.items{padding-left:1.1rem;margin:.3rem 0}ul.items li{margin:.15rem 0}
         svg text{font:10px system-ui,"DejaVu Sans",sans-serif;fill:#5b6472}
         .legend{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:#5b6472}

@@ -12,12 +12,14 @@ struct RiskChart {
     var stepEnds: [Date]
     var thresholds: [Threshold]
     var window: Duration
+    /// The drawing's own units: text is 10 units high, so a wider drawing keeps its labels small on a wide page.
+    var width = 600.0
     var height = 150.0
 
     static let indexColour = "#1a56b0", itemColour = "#c62828", thresholdColour = "#8a5300"
 
     func svg() -> String {
-        let width = 600.0, left = 30.0, right = 8.0, top = 8.0, bottom = 18.0
+        let left = 30.0, right = 8.0, top = 8.0, bottom = 18.0
         let plotW = width - left - right, plotH = height - top - bottom
         let n = max(stepEnds.count, 1)
         func x(_ i: Int) -> Double { left + plotW * Double(i + 1) / Double(n) }
