@@ -6,6 +6,8 @@ SYSCONFDIR ?= /etc/finsent
 STATEDIR   ?= /var/lib/finsent
 UNITDIR    ?= /etc/systemd/system
 DATADIR    ?= $(PREFIX)/share/finsent
+# Where install takes the binaries from (the tests install a debug build: make -o build install BUILDDIR=.build/debug).
+BUILDDIR   ?= .build/release
 
 .PHONY: run test build deps install uninstall migrations bench demo screenshots clean
 
@@ -49,17 +51,17 @@ migrations:
 	scripts/embed-migrations.sh
 
 install: build
-	install -D -m 0755 -s .build/release/monitord $(DESTDIR)$(PREFIX)/bin/monitord
-	install -D -m 0755 -s .build/release/monitorctl $(DESTDIR)$(PREFIX)/bin/monitorctl
+	install -D -m 0755 -s $(BUILDDIR)/monitord $(DESTDIR)$(PREFIX)/bin/monitord
+	install -D -m 0755 -s $(BUILDDIR)/monitorctl $(DESTDIR)$(PREFIX)/bin/monitorctl
 	install -d $(DESTDIR)$(DATADIR)/migrations $(DESTDIR)$(DATADIR)/demo
 	install -m 0644 migrations/*.sql $(DESTDIR)$(DATADIR)/migrations/
 	install -m 0644 demo/config.json demo/timeline.jsonl $(DESTDIR)$(DATADIR)/demo/
 	if [ -d models ]; then cp -R models $(DESTDIR)$(DATADIR)/; fi
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/finsent/README.md
 	# Shell completions (--format, --sort and other fixed values complete too).
-	.build/release/monitorctl --generate-completion-script bash | install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/share/bash-completion/completions/monitorctl
-	.build/release/monitorctl --generate-completion-script zsh | install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_monitorctl
-	.build/release/monitorctl --generate-completion-script fish | install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/monitorctl.fish
+	$(BUILDDIR)/monitorctl --generate-completion-script bash | install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/share/bash-completion/completions/monitorctl
+	$(BUILDDIR)/monitorctl --generate-completion-script zsh | install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_monitorctl
+	$(BUILDDIR)/monitorctl --generate-completion-script fish | install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/monitorctl.fish
 	sed 's|/usr/local/bin/monitord|$(PREFIX)/bin/monitord|; s|/etc/finsent|$(SYSCONFDIR)|g' systemd/monitord.service \
 	  | install -D -m 0644 /dev/stdin $(DESTDIR)$(UNITDIR)/monitord.service
 	# The default configuration, with paths for a system install; an existing one is kept.

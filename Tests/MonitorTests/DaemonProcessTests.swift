@@ -165,6 +165,11 @@ struct DaemonProcessTests {
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("schema version: \(Migration.shipped.count)"))
         #expect(result.stdout.contains("0001_initial.sql"))
+        // No items yet: no data is shown as such, not as a peak of 1/h or a latency of 0.
+        let stats = try await runProduct("monitorctl", ["stats", "--config", fixture.config])
+        #expect(stats.status == 0 && stats.stdout.contains("— (none in the last 24 h)") && stats.stdout.contains("p50 —"), "\(stats.stdout)")
+        let json = try await runProduct("monitorctl", ["stats", "--config", fixture.config, "--format", "json"])
+        #expect(json.stdout.contains("\"p50\":null") && json.stdout.contains("\"itemsPerHour\":[0,"), "\(json.stdout)")
         kill(daemon.processIdentifier, SIGTERM)
         #expect(try await waitForExit(daemon, timeout: .seconds(10)) == 0)
     }

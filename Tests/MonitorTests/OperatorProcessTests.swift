@@ -207,6 +207,13 @@ struct OperatorProcessTests {
             if let value = alert["value"] as? Double { #expect(abs(value * 10_000 - (value * 10_000).rounded()) < 1e-6, "rounded like every number: \(value)") }
         }
 
+        // Alert changes under the alerts label, deliveries at info with their webhook-id and status.
+        try await until("the webhook delivered", timeout: .seconds(20), every: .milliseconds(200)) { daemon.log.contains("webhooks: webhook delivered") }
+        let log = daemon.log
+        #expect(log.contains("alerts: alert firing") && log.contains("rule=risky-item") && log.contains("rule=source-health"), "\(log.suffix(3000))")
+        let delivered = log.split(separator: "\n").first { $0.contains("webhook delivered") }.map(String.init) ?? ""
+        #expect(delivered.contains("webhook_id=") && delivered.contains("status=204"), "\(delivered)")
+
         // SIGHUP reads the watchlist file again.
         try daemon.folder.write("watchlist.json", """
             {"watchlist": [{"symbol": "AAPL", "names": ["Apple"]}, {"symbol": "MSFT", "names": ["Microsoft"]}, {"symbol": "NVDA", "names": ["Nvidia"]}]}
@@ -329,6 +336,39 @@ struct OperatorProcessTests {
         let hostile = try folder.write("bad.opml", #"<opml><body><outline text="x" xmlUrl="file:///etc/passwd"/></body></opml>"#)
         let refused = try await runProduct("monitorctl", ["feeds", "import", hostile, "--config", config, "--output", folder.path("other.json")])
         #expect(refused.status == 65 && refused.stderr.contains("file:///etc/passwd") && !FileManager.default.fileExists(atPath: folder.path("other.json")))
+    }
+
+    @Test("make install DESTDIR=…: stripped binaries, completions, the demo's files, a 0600 secrets template, the next steps; the installed monitorctl finds its files")
+    func makeInstall() async throws {
+        let folder = try TemporaryFolder()
+        let root = folder.url.appendingPathComponent("root")
+        let build = URL(fileURLWithPath: try productPath("monitorctl")).deletingLastPathComponent().path
+        // `-o build`: install what this test run built (debug) rather than building a release.
+        let make = try await runCommand("/usr/bin/make", ["-s", "-C", repositoryRoot.path, "-o", "build", "install", "DESTDIR=\(root.path)", "BUILDDIR=\(build)"],
+                                        timeout: .seconds(240))
+        #expect(make.status == 0, "\(make.stdout)\(make.stderr)")
+        #expect(make.stdout.contains("Next:") && make.stdout.contains("monitorctl config check --config /etc/finsent/config.json")
+                && make.stdout.contains("systemctl daemon-reload"), "\(make.stdout)")
+        let files = FileManager.default
+        for path in ["usr/local/bin/monitord", "usr/local/bin/monitorctl", "usr/local/share/bash-completion/completions/monitorctl",
+                     "usr/local/share/zsh/site-functions/_monitorctl", "usr/local/share/fish/vendor_completions.d/monitorctl.fish",
+                     "usr/local/share/finsent/demo/timeline.jsonl", "usr/local/share/finsent/models/finsent-minilm/model.safetensors",
+                     "etc/finsent/config.json", "etc/finsent/monitord.env", "etc/systemd/system/monitord.service"] {
+            #expect(files.fileExists(atPath: root.appendingPathComponent(path).path), "installed: \(path)")
+        }
+        let env = try files.attributesOfItem(atPath: root.appendingPathComponent("etc/finsent/monitord.env").path)
+        #expect((env[.posixPermissions] as? Int) == 0o600, "the secrets file is for root only")
+        let installed = try files.attributesOfItem(atPath: root.appendingPathComponent("usr/local/bin/monitorctl").path)[.size] as? Int ?? 0
+        let built = try files.attributesOfItem(atPath: try productPath("monitorctl"))[.size] as? Int ?? 0
+        #expect(installed > 0 && installed < built, "stripped: \(installed) < \(built) bytes")
+        #expect(try String(contentsOf: root.appendingPathComponent("usr/local/share/bash-completion/completions/monitorctl"), encoding: .utf8).contains("sentiment"))
+
+        // From anywhere, the installed monitorctl finds the demo's files and monitord beside it: it gets as far as the folder check.
+        let elsewhere = try TemporaryFolder()
+        try elsewhere.write("notes.txt", "mine")
+        let demo = try await runCommand(root.appendingPathComponent("usr/local/bin/monitorctl").path, ["demo", "--folder", elsewhere.url.path],
+                                        currentDirectory: elsewhere.url)
+        #expect(demo.status == 73 && demo.stderr.contains("was not made by the demo"), "\(demo.status): \(demo.stderr)")
     }
 
     @Test("shell completions list the fixed values of --sort and --format")

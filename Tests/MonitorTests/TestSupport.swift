@@ -109,3 +109,24 @@ func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: (
     }
     throw TestSupportError("timed out waiting for \(what)")
 }
+
+/// Runs any executable to completion (bounded by `timeout`), its output captured in files.
+func runCommand(_ executable: String, _ arguments: [String], currentDirectory: URL? = nil,
+                environment: [String: String] = [:], timeout: Duration = .seconds(60)) async throws -> ProcessResult {
+    let folder = try TemporaryFolder()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    FileManager.default.createFile(atPath: folder.path("stdout"), contents: nil)
+    FileManager.default.createFile(atPath: folder.path("stderr"), contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: folder.url.appendingPathComponent("stdout"))
+    process.standardError = try FileHandle(forWritingTo: folder.url.appendingPathComponent("stderr"))
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let status = try await waitForExit(process, timeout: timeout)
+    return ProcessResult(status: status,
+                         stdout: (try? String(contentsOfFile: folder.path("stdout"), encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOfFile: folder.path("stderr"), encoding: .utf8)) ?? "")
+}
