@@ -1,5 +1,7 @@
+import ArgumentParser
 import Config
 import Foundation
+import Monitor
 
 /// A configuration fragment that `watchlist import` and `feeds import` write and monitord reads
 /// through `watchlistFile` / `feedsFile`: `{"KEY": [ one entry per line ]}`, replaced atomically.
@@ -34,5 +36,27 @@ enum ConfigFragment {
           2. monitorctl config check\(config.map { " --config \($0)" } ?? "")
           3. systemctl reload monitord   (or kill -HUP the daemon: it reads the file again)
         """
+    }
+
+    /// The text of an import's input file; a clear message and exit 66 (unreadable) or 65 (not UTF-8) otherwise.
+    static func input(_ file: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            printError("monitorctl: cannot read \(file)")
+            throw ExitCode(ExitStatus.noInput)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            printError("monitorctl: \(file): not UTF-8 text")
+            throw ExitCode(ExitStatus.dataError)
+        }
+        return text
+    }
+
+    /// Writes an import's entries to `output` (default: `defaultName` beside the configuration) and says what to do next.
+    static func save(_ entries: [[String: Any]], key: String, fileKey: String, what: String, defaultName: String,
+                     output: String?, config: String?) throws {
+        let path = output ?? defaultPath(defaultName, config: config)
+        try write(key: key, entries: entries, to: path)
+        print("wrote \(entries.count) \(what) to \(path)")
+        print(nextSteps(key: fileKey, path: path, config: config))
     }
 }

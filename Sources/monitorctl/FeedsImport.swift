@@ -25,13 +25,10 @@ struct FeedsImport: ParsableCommand {
             printError("monitorctl: --interval: expected a duration of at least 1s, like 15m")
             throw ExitCode(ExitStatus.usage)
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            printError("monitorctl: cannot read \(file)")
-            throw ExitCode(ExitStatus.noInput)
-        }
+        let text = try ConfigFragment.input(file)
         let feeds: [(id: String, url: String)]
         do {
-            feeds = try Self.feeds(String(decoding: data, as: UTF8.self))
+            feeds = try Self.feeds(text)
         } catch {
             printError("monitorctl: \(file): \(error)")
             throw ExitCode(ExitStatus.dataError)
@@ -40,10 +37,8 @@ struct FeedsImport: ParsableCommand {
             printError("monitorctl: \(file): no <outline> with an http(s) xmlUrl")
             throw ExitCode(ExitStatus.dataError)
         }
-        let path = output ?? ConfigFragment.defaultPath("feeds.json", config: options.config)
-        try ConfigFragment.write(key: "feeds", entries: feeds.map { ["id": $0.id, "url": $0.url, "interval": interval] }, to: path)
-        print("wrote \(feeds.count) feeds to \(path)")
-        print(ConfigFragment.nextSteps(key: "feedsFile", path: path, config: options.config))
+        try ConfigFragment.save(feeds.map { ["id": $0.id, "url": $0.url, "interval": interval] }, key: "feeds", fileKey: "feedsFile",
+                                what: "feeds", defaultName: "feeds.json", output: output, config: options.config)
     }
 
     struct Problem: Error, CustomStringConvertible { let description: String }

@@ -25,14 +25,7 @@ struct WatchlistImport: ParsableCommand {
     @Option(help: "Where to write (default: watchlist.json beside the configuration).") var output: String?
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            printError("monitorctl: cannot read \(file)")
-            throw ExitCode(ExitStatus.noInput)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            printError("monitorctl: \(file): not UTF-8 text")
-            throw ExitCode(ExitStatus.dataError)
-        }
+        let text = try ConfigFragment.input(file)
         let (entries, problems) = Self.entries(text)
         if !problems.isEmpty {
             for problem in problems.prefix(50) { printError("\(file):\(problem)") }
@@ -44,10 +37,8 @@ struct WatchlistImport: ParsableCommand {
             printError("monitorctl: \(file): no entities")
             throw ExitCode(ExitStatus.dataError)
         }
-        let path = output ?? ConfigFragment.defaultPath("watchlist.json", config: options.config)
-        try ConfigFragment.write(key: "watchlist", entries: entries.map { ["symbol": $0.symbol, "names": $0.names, "aliases": $0.aliases] }, to: path)
-        print("wrote \(entries.count) entities to \(path)")
-        print(ConfigFragment.nextSteps(key: "watchlistFile", path: path, config: options.config))
+        try ConfigFragment.save(entries.map { ["symbol": $0.symbol, "names": $0.names, "aliases": $0.aliases] }, key: "watchlist",
+                                fileKey: "watchlistFile", what: "entities", defaultName: "watchlist.json", output: output, config: options.config)
     }
 
     /// The entities of the CSV text, or the problems ("LINE: message").

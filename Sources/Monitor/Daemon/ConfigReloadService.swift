@@ -57,7 +57,7 @@ public struct ConfigReloadService: Service {
         var changes: [String] = []
         if old.database != new.database { changes.append("database") }
         if old.cluster != new.cluster { changes.append("cluster") }
-        if old.api != new.api { changes.append("api.listen") }
+        if old.api.host != new.api.host || old.api.port != new.api.port { changes.append("api.listen") }  // the token and the rest apply at once
         if old.shutdownTimeout != new.shutdownTimeout { changes.append("shutdownTimeout") }
         return changes
     }
