@@ -108,7 +108,7 @@ public enum APIRoutes {
         let feeds = (try? await deps.store.feeds()) ?? []
         let config = deps.current.config
         let report = HealthReport(databaseOK: databaseOK, heartbeat: deps.stats.scorerHeartbeat ?? deps.started, feeds: feeds,
-                                  config: config, now: Date())
+                                  config: config, started: deps.started, now: Date())
         return try json([
             "status": report.status.rawValue, "reasons": report.reasons, "database": databaseOK, "instance": deps.instanceID,
             "backend": config.database.backend,

@@ -23,7 +23,7 @@ enum Dashboard {
         let report = try await RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, store: deps.store)
         let alerts = try await deps.store.alerts(activeOrResolvedAfter: now.addingTimeInterval(-86_400), limit: 200)
         let feeds = try await deps.store.feeds()
-        let health = HealthReport(databaseOK: true, heartbeat: deps.stats.scorerHeartbeat ?? deps.started, feeds: feeds, config: config, now: now)
+        let health = HealthReport(databaseOK: true, heartbeat: deps.stats.scorerHeartbeat ?? deps.started, feeds: feeds, config: config, started: deps.started, now: now)
         let firing = alerts.filter { $0.alert.state == .firing }.count
 
         var html = "<h1>FinSent Monitor</h1>"

@@ -20,7 +20,8 @@ struct HealthReport {
     /// Feeds with no success for `polling.staleAfter` (failing or not polled at all).
     var stale: [String]
 
-    init(databaseOK: Bool, heartbeat: Date, feeds: [FeedRecord], config: MonitorConfig, now: Date) {
+    /// `started`: when this daemon started; time without a success counts from then at the earliest.
+    init(databaseOK: Bool, heartbeat: Date, feeds: [FeedRecord], config: MonitorConfig, started: Date, now: Date) {
         self.databaseOK = databaseOK
         lastHeartbeat = heartbeat
         pipelineAlive = now.timeIntervalSince(heartbeat) < 30
@@ -35,7 +36,7 @@ struct HealthReport {
             case .healthy: healthy += 1
             default: break
             }
-            let since = feed.lastSuccessAt ?? feed.createdAt
+            let since = max(feed.lastSuccessAt ?? feed.createdAt, started)
             if now.timeIntervalSince(since) >= config.polling.staleAfter(interval: interval).seconds { stale.append(feed.id) }
         }
         self.healthy = healthy

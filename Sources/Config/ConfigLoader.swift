@@ -163,7 +163,6 @@ private struct ConfigBuilder {
         return valid ? settings : nil
     }
 
-    /// A list whose elements carry an id; duplicates are reported. Absent means empty.
     /// A list given inline (`key`), in a fragment file (`fileKey`: a JSON object `{"key": [...]}`, as
     /// `monitorctl watchlist import` and `feeds import` write), or both; ids unique across the two.
     func merged<T>(_ top: ObjectFields, key: String, fileKey: String, what: String,
@@ -198,6 +197,7 @@ private struct ConfigBuilder {
         return values.count == count ? values : nil
     }
 
+    /// A list whose elements carry an id; duplicates are reported. Absent means empty.
     func list<T>(_ field: (path: String, value: JSONValue)?, what: String,
                  element: (JSONValue, String) -> (id: String, value: T)?) -> [T]? {
         guard let field else { return [] }

@@ -102,6 +102,31 @@ struct FeedPollerServiceTests {
         #expect(waits[2] > 20 * 60, "once unhealthy, backoff runs as before: \(waits)")
     }
 
+    @Test("after a long stop, time without a success counts from the restart: the first failure does not make the feed unhealthy", arguments: Backend.available)
+    func restartAfterLongStop(backend: Backend) async throws {
+        let server = try LocalHTTPServer { _ in .init(text: Self.feed) }
+        defer { server.stop() }
+        let config = try makeConfig("""
+            {"database": "m.sqlite", "model": "m", "polling": {"staleAfter": "25m"},
+             "feeds": [{"id": "wire", "url": "\(server.url("/wire"))", "interval": "10m"}]}
+            """)
+        let store = try await backend.makeStore()
+        let time = ManualTime()
+        let first = FeedPoller(current: CurrentConfig(config), store: store, time: time, instanceID: "test", logger: quietLogger)
+        let before = Task { try await first.run() }
+        try await until("a success") { try await store.feeds().first?.lastSuccessAt != nil }
+        before.cancel()
+        _ = await before.result
+
+        time.advance(by: 2 * 86_400)  // the daemon was stopped for two days; the feed now fails
+        server.setHandler { _ in .init(status: 503, text: "down") }
+        let second = FeedPoller(current: CurrentConfig(config), store: store, time: time, instanceID: "test", logger: quietLogger)
+        let after = Task { try await second.run() }
+        defer { after.cancel() }
+        try await until("a failure") { try await store.feeds().first?.errorStreak == 1 }
+        #expect(try await store.feeds().first?.unhealthySince == nil, "one failure after a restart is not 25 minutes without a success")
+    }
+
     @Test("a reload that changes the feeds restarts the poller on the new list at once; other reloads do not", arguments: Backend.available)
     func reloadRestartsPolling(backend: Backend) async throws {
         let server = try LocalHTTPServer { _ in .init(text: Self.feed) }

@@ -34,6 +34,9 @@ public struct FeedPoller: Service {
     let instanceID: String
     /// Source-health alert changes are logged with the other alert changes.
     let alertLogger = Logger(label: "alerts")
+    /// When this poller began: time without a success counts from here at the earliest, so a restart after
+    /// a long stop does not make every feed unhealthy at its first failed poll.
+    let startedAt: Date
 
     public init(current: CurrentConfig, store: any MonitorStore, itemsStored: PipelineSignal = PipelineSignal(),
                 outboxWritten: PipelineSignal = PipelineSignal(), backlog: ScoringBacklog = ScoringBacklog(), maxBacklog: Int = 20_000,
@@ -48,6 +51,7 @@ public struct FeedPoller: Service {
         self.maxBacklog = maxBacklog
         self.time = time
         self.logger = logger
+        startedAt = time.now
     }
 
     public func run() async throws {
@@ -284,7 +288,7 @@ public struct FeedPoller: Service {
         var next = state
         next.errorStreak = state.errorStreak + 1
         // Unhealthy after `unhealthyAfter` failures in a row, or a failure once no poll has succeeded for `staleAfter`.
-        let staleAt = (state.lastSuccessAt ?? state.createdAt).addingTimeInterval(config.polling.staleAfter(interval: feed.interval).seconds)
+        let staleAt = max(state.lastSuccessAt ?? state.createdAt, startedAt).addingTimeInterval(config.polling.staleAfter(interval: feed.interval).seconds)
         let turnedUnhealthy = state.unhealthySince == nil && (next.errorStreak >= config.polling.unhealthyAfter || now >= staleAt)
         var delay = FeedSchedule.afterFailure(interval: feed.interval, streak: next.errorStreak,
                                               maxBackoff: config.polling.maxBackoff, retryAfter: retryAfter)
