@@ -88,6 +88,7 @@ public struct RiskReport: Sendable {
         let stepMs = max(1, (until - since) / Int64(steps))
         let metricsStart = EntityMetrics.observationStart(window: query.window, now: query.until)
         var entities: [Entity] = []
+        var kept: [String: [EntityObservation]] = [:]  // for the risk trend of the entities that make the top
         for symbol in symbols {
             let from = query.riskTrend ? query.since.addingTimeInterval(-query.window.seconds) : query.since
             let observations = try await store.observations(symbol: symbol, from: min(from, metricsStart), to: query.until,
@@ -114,7 +115,7 @@ public struct RiskReport: Sendable {
             let metrics = EntityMetrics.compute(symbol: symbol, window: query.window, observations: observations, now: query.until)
             headlines.sort { ($0.risk, $0.published) > ($1.risk, $1.published) }
             positives.sort { ($0.sentiment, $0.published) > ($1.sentiment, $1.published) }
-            let onWatchlist = config.watchlist.contains { $0.symbol == symbol }
+            let onWatchlist = watched.contains(symbol)
             guard !rows.isEmpty || onWatchlist || requested.contains(symbol) else { continue }
             entities.append(Entity(
                 symbol: symbol, name: names[symbol] ?? nil, onWatchlist: onWatchlist, items: rows.count,
@@ -124,14 +125,7 @@ public struct RiskReport: Sendable {
                 trend: zip(sums, counts).map { $1 == 0 ? nil : $0 / Double($1) },
                 firingAlerts: firing.filter { $0.entity == symbol }.map(\.ruleID),
                 topNegative: Array(headlines.prefix(query.headlines)), topPositive: Array(positives.prefix(query.headlines))))
-            let ends = (1...steps).map { Date(millis: since + Int64($0) * stepMs) }
-            entities[entities.count - 1].stepEnds = ends
-            if query.riskTrend {
-                entities[entities.count - 1].riskTrend = ends.map { end in
-                    let m = EntityMetrics.compute(symbol: symbol, window: query.window, observations: observations, now: end)
-                    return m.volume == 0 ? nil : m.risk
-                }
-            }
+            if query.riskTrend { kept[symbol] = observations }
         }
         // Entities without data sort after those with it, whatever the key.
         entities.sort { a, b in
@@ -142,7 +136,17 @@ public struct RiskReport: Sendable {
             case .sentiment: (a.meanSentiment ?? 2, b.items) < (b.meanSentiment ?? 2, a.items)
             }
         }
-        return RiskReport(query: query, modelVersion: version, entities: Array(entities.prefix(query.top)), unknownEntities: unknown)
+        var top = Array(entities.prefix(query.top))
+        let ends = (1...steps).map { Date(millis: since + Int64($0) * stepMs) }
+        for index in top.indices {
+            top[index].stepEnds = ends
+            guard let observations = kept[top[index].symbol] else { continue }
+            top[index].riskTrend = ends.map { end in
+                let m = EntityMetrics.compute(symbol: top[index].symbol, window: query.window, observations: observations, now: end)
+                return m.volume == 0 ? nil : m.risk
+            }
+        }
+        return RiskReport(query: query, modelVersion: version, entities: top, unknownEntities: unknown)
     }
 
     /// The documented JSON shape (README, "monitorctl query"), schema version 2: null where there is no data.
