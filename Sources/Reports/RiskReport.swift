@@ -89,10 +89,10 @@ public struct RiskReport: Sendable {
         let metricsStart = EntityMetrics.observationStart(window: query.window, now: query.until)
         var entities: [Entity] = []
         var kept: [String: [EntityObservation]] = [:]  // for the risk trend of the entities that make the top
+        let from = query.riskTrend ? query.since.addingTimeInterval(-query.window.seconds) : query.since
+        let all = try await store.observations(symbols: symbols, from: min(from, metricsStart), to: query.until, modelVersion: version)
         for symbol in symbols {
-            let from = query.riskTrend ? query.since.addingTimeInterval(-query.window.seconds) : query.since
-            let observations = try await store.observations(symbol: symbol, from: min(from, metricsStart), to: query.until,
-                                                            modelVersion: version)
+            let observations = all[symbol] ?? []
             let rows = observations.filter { $0.publishedAt.millis > since }
             var sums = [Double](repeating: 0, count: steps), counts = [Int](repeating: 0, count: steps)
             var sentiment = 0.0, negatives = 0

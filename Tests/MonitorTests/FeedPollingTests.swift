@@ -39,6 +39,11 @@ struct FeedPollingTests {
             (try? read { try Int.fetchOne($0, sql: sql, arguments: arguments) }) ?? nil ?? -1
         }
 
+        /// Kills a monitord the test left running (a failed test must not leave one polling in the background).
+        func killIfRunning() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+
         func stop() async throws {
             kill(process.processIdentifier, SIGTERM)
             let status = try await waitForExit(process, timeout: .seconds(10))
@@ -92,6 +97,7 @@ struct FeedPollingTests {
         let bad = ["slow", "loop", "steal", "huge", "truncated", "html"]
         let feeds = (["good", "xxe", "laughs"] + bad).map { ["id": $0, "url": server.url("/\($0)").absoluteString, "interval": "1s"] }
         let daemon = try PollingDaemon(feeds: feeds, http: ["maxBodyBytes": 1 << 20, "timeout": "1s", "maxRedirects": 3])
+        defer { daemon.killIfRunning() }
         try await eventually("every feed polled twice", timeout: .seconds(30)) {
             bad.allSatisfy { id in daemon.count("SELECT error_streak FROM feeds WHERE id = ?", [id]) >= 2 }
                 && daemon.count("SELECT count(*) FROM feeds WHERE id IN ('good', 'xxe', 'laughs') AND last_status = 200") == 3
@@ -122,6 +128,7 @@ struct FeedPollingTests {
         }
         defer { server.stop() }
         let daemon = try PollingDaemon(feeds: [["id": "moved", "url": server.url("/old").absoluteString, "interval": "1s"]])
+        defer { daemon.killIfRunning() }
         try await eventually("three polls of /new") { server.requests.filter { $0.path == "/new" }.count >= 3 }
         try await daemon.stop()
         #expect(server.requests.filter { $0.path == "/old" }.count == 1)
@@ -139,6 +146,7 @@ struct FeedPollingTests {
         let feeds = (0..<1000).map { ["id": "f\($0)", "url": server.url("/s\($0)").absoluteString, "interval": "30s"] }
         let start = Date()
         let daemon = try PollingDaemon(feeds: feeds, polling: ["maxPerHost": 6])
+        defer { daemon.killIfRunning() }
         try await eventually("1,000 feeds polled", timeout: .seconds(30)) {
             Set(server.requests.map(\.path)).count == 1000
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// A temporary folder for one test.
@@ -83,7 +84,27 @@ func startProduct(_ name: String, _ arguments: [String], environment: [String: S
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
     process.standardInput = try stdin.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? FileHandle.nullDevice
     try process.run()
+    Launched.add(process)
     return process
+}
+
+/// Every package executable a test started: whatever is still running when the test process exits is
+/// killed, so a test that failed half-way leaves no monitord behind to load the machine for what runs next.
+enum Launched {
+    private static let processes = Mutex<[Process]>([])
+    private static let reaper: Void = { atexit { Launched.killAll() } }()
+
+    static func add(_ process: Process) {
+        _ = reaper
+        processes.withLock { list in
+            list.removeAll { !$0.isRunning }
+            list.append(process)
+        }
+    }
+
+    static func killAll() {
+        for process in processes.withLock({ $0 }) where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
 }
 
 /// Waits for a process to exit; kills it and fails after `timeout`.

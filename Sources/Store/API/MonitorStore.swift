@@ -47,8 +47,9 @@ public protocol AlertStore: Sendable {
     func alerts(fingerprints: [String]) async throws -> [String: AlertRecord]
     /// Silences in force at `now`, soonest to end first.
     func activeSilences(at now: Date) async throws -> [SilenceRecord]
-    /// Items mentioning `symbol`, published in (`from`, `to`], with their score from `modelVersion`, oldest first.
-    func observations(symbol: String, from: Date, to: Date, modelVersion: String) async throws -> [EntityObservation]
+    /// Per symbol, the items mentioning it published in (`from`, `to`], with their score from `modelVersion`, oldest
+    /// first; one read for all (a report over thousands of entities is one query, not thousands). Symbols without items are absent.
+    func observations(symbols: [String], from: Date, to: Date, modelVersion: String) async throws -> [String: [EntityObservation]]
     /// The mentions scored by `modelVersion` of items published after `publishedAfter`, read in one
     /// snapshot with the score sequence number it covers (the start of `scoresWritten`).
     func mentionSnapshot(modelVersion: String, publishedAfter: Date) async throws -> MentionSnapshot
@@ -133,3 +134,10 @@ public protocol ClusterStore: Sendable {
 
 /// Everything the daemon and monitorctl need from a database.
 public typealias MonitorStore = FeedStateStore & ScoringStore & AlertStore & DeliveryStore & ReportStore & MaintenanceStore & ClusterStore
+
+extension AlertStore {
+    /// Items mentioning `symbol`, published in (`from`, `to`], with their score from `modelVersion`, oldest first.
+    public func observations(symbol: String, from: Date, to: Date, modelVersion: String) async throws -> [EntityObservation] {
+        try await observations(symbols: [symbol], from: from, to: to, modelVersion: modelVersion)[symbol] ?? []
+    }
+}

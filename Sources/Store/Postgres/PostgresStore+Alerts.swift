@@ -12,18 +12,21 @@ extension PostgresStore: AlertStore {
         try await records(SilenceRecord.self, "SELECT * FROM silences WHERE until_at > \(now.millis) ORDER BY until_at")
     }
 
-    public func observations(symbol: String, from: Date, to: Date, modelVersion: String) async throws -> [EntityObservation] {
-        try await rows("""
-            SELECT i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic, s.explanation
+    public func observations(symbols: [String], from: Date, to: Date, modelVersion: String) async throws -> [String: [EntityObservation]] {
+        guard !symbols.isEmpty else { return [:] }
+        var out: [String: [EntityObservation]] = [:]
+        for row in try await rows("""
+            SELECT m.symbol, i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic, s.explanation
             FROM mentions m JOIN items i ON i.id = m.item_id JOIN scores s ON s.item_id = i.id AND s.model_version = \(modelVersion)
-            WHERE m.symbol = \(symbol) AND i.published_at > \(from.millis) AND i.published_at <= \(to.millis)
-            ORDER BY i.published_at, i.id
-            """).map { row in
-            let (id, title, link, feedID, publishedAt, sentiment, risk, label, topic, explanation) =
-                try row.decode((Int64, String, String?, String, Int64, Double, Double, String, String?, String?).self)
-            return EntityObservation(itemID: id, title: title, link: link, feedID: feedID, publishedAt: Date(millis: publishedAt),
-                                     sentiment: sentiment, risk: risk, label: label, topic: topic, explanation: explanation)
+            WHERE m.symbol = ANY(\(symbols)) AND i.published_at > \(from.millis) AND i.published_at <= \(to.millis)
+            ORDER BY m.symbol, i.published_at, i.id
+            """) {
+            let (symbol, id, title, link, feedID, publishedAt, sentiment, risk, label, topic, explanation) =
+                try row.decode((String, Int64, String, String?, String, Int64, Double, Double, String, String?, String?).self)
+            out[symbol, default: []].append(EntityObservation(itemID: id, title: title, link: link, feedID: feedID, publishedAt: Date(millis: publishedAt),
+                                                              sentiment: sentiment, risk: risk, label: label, topic: topic, explanation: explanation))
         }
+        return out
     }
 
     public func applyAlertWrites(_ writes: [AlertWrite]) async throws {

@@ -22,19 +22,24 @@ extension SQLiteStore: AlertStore {
         }
     }
 
-    public func observations(symbol: String, from: Date, to: Date, modelVersion: String) async throws -> [EntityObservation] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic, s.explanation
+    public func observations(symbols: [String], from: Date, to: Date, modelVersion: String) async throws -> [String: [EntityObservation]] {
+        guard !symbols.isEmpty else { return [:] }
+        let list = String(decoding: try JSONEncoder().encode(symbols), as: UTF8.self)
+        return try await pool.read { db in
+            var out: [String: [EntityObservation]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT m.symbol, i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic, s.explanation
                 FROM mentions m JOIN items i ON i.id = m.item_id JOIN scores s ON s.item_id = i.id AND s.model_version = ?
-                WHERE m.symbol = ? AND i.published_at > ? AND i.published_at <= ?
-                ORDER BY i.published_at, i.id
-                """, arguments: [modelVersion, symbol, from.millis, to.millis])
-                .map { row in
+                WHERE m.symbol IN (SELECT value FROM json_each(?)) AND i.published_at > ? AND i.published_at <= ?
+                ORDER BY m.symbol, i.published_at, i.id
+                """, arguments: [modelVersion, list, from.millis, to.millis])
+            while let row = try rows.next() {
+                out[row["symbol"], default: []].append(
                     EntityObservation(itemID: row["id"], title: row["title"], link: row["link"], feedID: row["feed_id"],
                                       publishedAt: Date(millis: row["published_at"]), sentiment: row["sentiment"], risk: row["risk"],
-                                      label: row["label"], topic: row["topic"], explanation: row["explanation"])
-                }
+                                      label: row["label"], topic: row["topic"], explanation: row["explanation"]))
+            }
+            return out
         }
     }
 
