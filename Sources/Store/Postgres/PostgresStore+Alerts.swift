@@ -18,7 +18,7 @@ extension PostgresStore: AlertStore {
         for row in try await rows("""
             SELECT m.symbol, i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic, s.explanation
             FROM mentions m JOIN items i ON i.id = m.item_id JOIN scores s ON s.item_id = i.id AND s.model_version = \(modelVersion)
-            WHERE m.symbol = ANY(\(symbols)) AND i.published_at > \(from.millis) AND i.published_at <= \(to.millis)
+            WHERE m.symbol = ANY(\(Array(Set(symbols)))) AND i.published_at > \(from.millis) AND i.published_at <= \(to.millis)
             ORDER BY m.symbol, i.published_at, i.id
             """) {
             let (symbol, id, title, link, feedID, publishedAt, sentiment, risk, label, topic, explanation) =

@@ -24,15 +24,18 @@ extension SQLiteStore: AlertStore {
 
     public func observations(symbols: [String], from: Date, to: Date, modelVersion: String) async throws -> [String: [EntityObservation]] {
         guard !symbols.isEmpty else { return [:] }
-        let list = String(decoding: try JSONEncoder().encode(symbols), as: UTF8.self)
+        let list = String(decoding: try JSONEncoder().encode(Array(Set(symbols))), as: UTF8.self)
+        // The symbols drive the join (CROSS JOIN keeps them outermost): with `m.symbol IN (list)` SQLite walked
+        // the scores and probed every item with every symbol, 1.4 s for 3,000 symbols and 1,900 items; this is 15 ms.
         return try await pool.read { db in
             var out: [String: [EntityObservation]] = [:]
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT m.symbol, i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic, s.explanation
-                FROM mentions m JOIN items i ON i.id = m.item_id JOIN scores s ON s.item_id = i.id AND s.model_version = ?
-                WHERE m.symbol IN (SELECT value FROM json_each(?)) AND i.published_at > ? AND i.published_at <= ?
+                FROM json_each(?) AS j CROSS JOIN mentions m ON m.symbol = j.value
+                JOIN items i ON i.id = m.item_id JOIN scores s ON s.item_id = i.id AND s.model_version = ?
+                WHERE i.published_at > ? AND i.published_at <= ?
                 ORDER BY m.symbol, i.published_at, i.id
-                """, arguments: [modelVersion, list, from.millis, to.millis])
+                """, arguments: [list, modelVersion, from.millis, to.millis])
             while let row = try rows.next() {
                 out[row["symbol"], default: []].append(
                     EntityObservation(itemID: row["id"], title: row["title"], link: row["link"], feedID: row["feed_id"],
