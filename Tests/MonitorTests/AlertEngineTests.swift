@@ -54,8 +54,25 @@ struct AlertEngineTests {
         #expect(header == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
         let rotated = WebhookSignature.sign(id: "m", timestamp: 1, body: "{}", secrets: [other, secret])
         #expect(rotated.split(separator: " ").count == 2)
-        #expect(WebhookSignature.verify(id: "m", timestamp: 1, body: "{}", header: rotated, secrets: [secret]))
-        #expect(!WebhookSignature.verify(id: "m", timestamp: 1, body: "{ }", header: rotated, secrets: [secret]))
+        let then = Date(timeIntervalSince1970: 1)
+        #expect(WebhookSignature.verify(id: "m", timestamp: 1, body: "{}", header: rotated, secrets: [secret], now: then))
+        #expect(!WebhookSignature.verify(id: "m", timestamp: 1, body: "{ }", header: rotated, secrets: [secret], now: then))
+        // Standard Webhooks: a timestamp more than 5 minutes away is refused (a replay, or a clock that is wrong).
+        let signed = WebhookSignature.sign(id: "m", timestamp: 1_000_000, body: "{}", secrets: [secret])
+        #expect(WebhookSignature.verify(id: "m", timestamp: 1_000_000, body: "{}", header: signed, secrets: [secret],
+                                        now: Date(timeIntervalSince1970: 1_000_300)))
+        #expect(!WebhookSignature.verify(id: "m", timestamp: 1_000_000, body: "{}", header: signed, secrets: [secret],
+                                         now: Date(timeIntervalSince1970: 1_000_301)), "5 minutes and a second late")
+        #expect(!WebhookSignature.verify(id: "m", timestamp: 1_000_000, body: "{}", header: signed, secrets: [secret],
+                                         now: Date(timeIntervalSince1970: 999_699)), "from the future")
+        // Only v1 signatures of the right length count; a truncated or other-scheme one never matches.
+        let mac = String(signed.dropFirst(3))
+        #expect(!WebhookSignature.verify(id: "m", timestamp: 1_000_000, body: "{}", header: "v1," + mac.dropLast(4), secrets: [secret],
+                                         now: Date(timeIntervalSince1970: 1_000_000)))
+        #expect(!WebhookSignature.verify(id: "m", timestamp: 1_000_000, body: "{}", header: "v1a," + mac, secrets: [secret],
+                                         now: Date(timeIntervalSince1970: 1_000_000)))
+        #expect(!WebhookSignature.verify(id: "m", timestamp: 1_000_000, body: "{}", header: signed, secrets: [other],
+                                         now: Date(timeIntervalSince1970: 1_000_000)))
     }
 
     // MARK: - Lifecycle, through the store

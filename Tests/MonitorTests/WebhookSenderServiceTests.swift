@@ -80,7 +80,8 @@ struct WebhookSenderServiceTests {
         for request in requests {
             let timestamp = Int64(request.header("webhook-timestamp") ?? "") ?? 0
             #expect(WebhookSignature.verify(id: d.messageID, timestamp: timestamp, body: String(decoding: request.body, as: UTF8.self),
-                                            header: request.header("webhook-signature") ?? "", secrets: [secret]))
+                                            header: request.header("webhook-signature") ?? "", secrets: [secret],
+                                            now: Date(timeIntervalSince1970: Double(timestamp))))  // sent on the manual clock
         }
         let listed = try #require(try await rig.store.deliveries(failedOnly: false, limit: 1).first)
         #expect(listed.lastHTTPStatus == 204)
