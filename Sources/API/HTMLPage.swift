@@ -71,15 +71,15 @@ enum HTMLPage {
         value.map { "\(Int(($0 * 100).rounded()))%" } ?? "—"
     }
 
-    /// "2026-12-01 14:05 UTC"
+    /// "2026-12-01 14:05 UTC": `JSONText.timestamp` (one cached format style) cut to the minute, as a row of
+    /// thousands of feeds needs it without a formatter each.
     static func time(_ date: Date?) -> String {
         guard let date else { return "—" }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f.string(from: date) + " UTC"
+        return JSONText.timestamp(date).prefix(16).replacingOccurrences(of: "T", with: " ") + " UTC"
     }
+
+    /// "14:05" in UTC.
+    static func clock(_ date: Date) -> String { String(JSONText.timestamp(date).dropFirst(11).prefix(5)) }
 
     /// A link to the item itself when it is http(s), else the escaped title alone.
     static func itemLink(_ title: String, _ link: String?) -> String {

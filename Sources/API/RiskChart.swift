@@ -33,14 +33,13 @@ struct RiskChart {
         if let first = stepEnds.first, let last = stepEnds.last {
             let start = first.addingTimeInterval(-(stepEnds.count > 1 ? stepEnds[1].timeIntervalSince(first) : 3600))
             let span = last.timeIntervalSince(start)
-            let f = Date.FormatStyle(timeZone: TimeZone(identifier: "UTC")!).hour(.twoDigits(amPM: .omitted)).minute(.twoDigits)
             for q in 0...4 {
                 let at = start.addingTimeInterval(span * Double(q) / 4)
                 let px = left + plotW * Double(q) / 4
                 let anchor = q == 0 ? "start" : q == 4 ? "end" : "middle"
                 out += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e6e8ec\"/>", px, top, px, top + plotH)
                 out += "<text x=\"\(String(format: "%.1f", px))\" y=\"\(Int(height) - 4)\" text-anchor=\"\(anchor)\">"
-                    + HTMLPage.esc(at.formatted(f.locale(Locale(identifier: "en_GB")))) + (q == 4 ? " UTC" : "") + "</text>"
+                    + HTMLPage.clock(at) + (q == 4 ? " UTC" : "") + "</text>"
             }
         }
         for t in thresholds {

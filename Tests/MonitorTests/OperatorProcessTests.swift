@@ -1,3 +1,4 @@
+import Config
 import CurlHTTP
 import Foundation
 import LocalHTTPServer
@@ -199,7 +200,7 @@ struct OperatorProcessTests {
         for time in times {
             #expect(time.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression) != nil, "\(time)")
         }
-        let since = try #require(times.min()), end = JSONText_timestamp(Date().addingTimeInterval(60))
+        let since = try #require(times.min()), end = JSONText.timestamp(Date().addingTimeInterval(60))
         let ranged = try await daemon.monitorctl(["query", "--since", since, "--until", end, "--format", "json"])
         #expect(ranged.status == 0, "our own timestamps are accepted: \(ranged.stderr)")
         let apiAlerts = try await request("\(api)/v1/alerts", token: Self.token)
@@ -390,7 +391,3 @@ struct OperatorProcessTests {
         }
     }
 }
-
-/// The API's timestamp format (Config's `JSONText.timestamp`), for building time options in tests.
-func JSONText_timestamp(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
-
