@@ -71,7 +71,7 @@ let package = Package(
         ),
         .target(
             name: "Config",
-            dependencies: ["Feeds", "Store", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Feeds", "Store", "Transformer", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Alerts",
@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "monitorctl",
             dependencies: [
-                "Monitor", "Config", "Alerts", "Reports", "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP", "CCurl", "COpenBLAS",
+                "Monitor", "Config", "Alerts", "Reports", "Store", "WordPiece", "Transformer", "CKernels", "Feeds", "CurlHTTP", "CCurl", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -118,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TransformerTests",
-            dependencies: ["Transformer", "WordPiece"],
+            dependencies: ["Transformer", "WordPiece", "CKernels"],
             exclude: ["Fixtures"]
         ),
         // A real HTTP/1.1 server on 127.0.0.1 for tests (feeds, redirects, slow and hostile responses, webhooks).

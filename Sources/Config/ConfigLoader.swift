@@ -2,6 +2,7 @@ import Feeds
 import Foundation
 import Logging
 import Store
+import Transformer
 
 /// Reads and validates `config.json` into a `MonitorConfig`.
 public enum ConfigLoader {
@@ -209,9 +210,10 @@ private struct ConfigBuilder {
     }
 
     func engine(_ field: (path: String, value: JSONValue)?) -> EngineSettings? {
-        var settings = EngineSettings(threads: min(ProcessInfo.processInfo.activeProcessorCount, 8), maxLength: 128, batchSize: 32)
+        var settings = EngineSettings(threads: min(ProcessInfo.processInfo.activeProcessorCount, 8), maxLength: 128, batchSize: 32,
+                                      precision: .auto)
         guard let field else { return settings }
-        guard let object = reader.object(field.value, at: field.path, allowed: ["threads", "maxLength", "batchSize"]) else {
+        guard let object = reader.object(field.value, at: field.path, allowed: ["threads", "maxLength", "batchSize", "precision"]) else {
             return nil
         }
         var valid = true
@@ -223,6 +225,15 @@ private struct ConfigBuilder {
         }
         if let (p, v) = object.optional("batchSize") {
             if let n = reader.integer(v, at: p, in: 1...1024) { settings.batchSize = n } else { valid = false }
+        }
+        if let (p, v) = object.optional("precision") {
+            if let precision = reader.string(v, at: p).flatMap(Precision.init(rawValue:)) {
+                settings.precision = precision
+            } else {
+                let names = Precision.allCases.map(\.rawValue).joined(separator: ", ")
+                reader.report(p, "expected one of \(names), got \(v.shortDescription)")
+                valid = false
+            }
         }
         return valid ? settings : nil
     }

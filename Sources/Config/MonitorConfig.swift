@@ -2,6 +2,7 @@ import Feeds
 import Foundation
 import Logging
 import Store
+import Transformer
 
 /// The validated configuration of monitord and monitorctl (see README, "Configuration").
 /// Paths are absolute, resolved against the configuration file's folder.
@@ -39,6 +40,8 @@ public struct EngineSettings: Sendable, Equatable {
     public var maxLength: Int
     /// Texts scored together.
     public var batchSize: Int
+    /// The dense layers' arithmetic: `auto` (int8 where the CPU has AVX-512 VNNI, else F32), `int8` or `f32`.
+    public var precision: Precision
 }
 
 /// Outgoing HTTP (feeds and webhooks).

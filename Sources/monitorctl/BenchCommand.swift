@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import COpenBLAS
 import Foundation
 import Config
@@ -11,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput on the lines of standard input.",
-        subcommands: [Tokenize.self, Encode.self, Tag.self, Sgemm.self])
+        subcommands: [Tokenize.self, Encode.self, Tag.self, Sgemm.self, Int8Peak.self])
 
     /// `monitorctl bench tokenize`
     struct Tokenize: ParsableCommand {
@@ -89,15 +90,17 @@ extension BenchCommand {
         @Option(name: .long, help: "Timed runs over all lines (after one warm-up run).")
         var runs = 5
 
-        @Option(name: .long, help: "OpenBLAS threads.")
+        @Option(name: .long, help: "Threads one batch may use.")
         var threads = 2
+
+        @OptionGroup var precision: PrecisionOption
 
         func validate() throws {
             guard batch >= 1, runs >= 1, threads >= 1 else { throw ValidationError("--batch, --runs and --threads must be at least 1") }
         }
 
         func run() throws {
-            let classifier = try loadClassifier(folder: model.model, threads: threads)
+            let classifier = try loadClassifier(folder: model.model, threads: threads, precision: precision.choice(nil))
             let texts = Array(standardInputLines())
             guard !texts.isEmpty else {
                 printError("monitorctl: no lines on standard input")
@@ -135,6 +138,7 @@ extension BenchCommand {
             }
             fields.append(("peak_rss_mb", String(format: "%.1f", Double(peakResidentKilobytes()) / 1024)))
             fields.append(("model", jsonString(classifier.version)))
+            fields.append(("precision", jsonString(classifier.precision.rawValue)))
             print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         }
 
@@ -173,6 +177,38 @@ extension BenchCommand {
             rates.sort()
             print("{\"size\": \(n), \"threads\": \(threads), \"gflops_per_second\": \(String(format: "%.1f", rates[rates.count / 2])), "
                 + "\"openblas_core\": \(jsonString(String(cString: COpenBLAS_corename())))}")
+        }
+    }
+}
+
+extension BenchCommand {
+    /// `monitorctl bench int8`: the machine's int8 multiply-add peak (AVX-512 VNNI), the
+    /// ceiling for the encoder's int8 dense layers, as `bench sgemm` is for F32.
+    struct Int8Peak: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "int8",
+            abstract: "Measure the CPU's int8 peak (vpdpbusd on 512-bit registers) in GOPS.",
+            discussion: "Each thread runs independent multiply-adds on registers only; one operation is a multiply or an add.")
+
+        @Option(name: .long, help: "Threads, each on its own core.")
+        var threads = 2
+
+        func run() throws {
+            guard Precision.cpuHasVNNI else {
+                printError("monitorctl: this CPU has no AVX-512 VNNI (int8 runs portable C here; engine.precision auto picks f32)")
+                throw ExitCode.failure
+            }
+            let iterations = 20_000_000
+            var rates: [Double] = []
+            for run in 0..<6 {
+                let start = ContinuousClock.now
+                DispatchQueue.concurrentPerform(iterations: threads) { _ in _ = CKernels_int8_peak_loop(iterations) }
+                // 24 vpdpbusd × 64 multiply-adds per iteration and thread.
+                if run > 0 { rates.append(Double(iterations) * 3072 * Double(threads) / (ContinuousClock.now - start).seconds / 1e9) }
+            }
+            rates.sort()
+            print("{\"threads\": \(threads), \"gops_per_second\": \(String(format: "%.1f", rates[rates.count / 2])), "
+                + "\"instruction\": \"vpdpbusd zmm\"}")
         }
     }
 }

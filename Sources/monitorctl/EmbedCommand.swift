@@ -15,6 +15,8 @@ struct EmbedCommand: ParsableCommand {
     @Flag(name: .long, help: "Scale each vector to unit length (as all-MiniLM-L6-v2's Normalize module).")
     var normalize = false
 
+    @OptionGroup var precision: PrecisionOption
+
     func validate() throws {
         guard HeadConfig.Pooling(rawValue: pooling) != nil else {
             throw ValidationError("--pooling must be mean, cls or pooler, got \(pooling)")
@@ -22,7 +24,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let classifier = try loadClassifier(folder: model.model)
+        let classifier = try loadClassifier(folder: model.model, precision: precision.choice(nil))
         let texts = Array(standardInputLines())
         var output = OutputBuffer()
         for vector in classifier.embed(texts, pooling: HeadConfig.Pooling(rawValue: pooling)!) {

@@ -15,6 +15,7 @@ struct ExplainCommand: AsyncParsableCommand {
     @Argument(help: "An item id (from `monitorctl query --format json`) or a text in quotes.") var target: String
     @Option(help: "Model folder (default: the configured model).") var model: String?
     @Option(help: "table or json") var format: FeedsCommand.OutputFormat = .table
+    @OptionGroup var precision: PrecisionOption
 
     func run() async throws {
         let config = try options.load()
@@ -29,7 +30,8 @@ struct ExplainCommand: AsyncParsableCommand {
             feed = item.feedID
             title = item.title
         }
-        let classifier = try loadClassifier(folder: model ?? config.model, threads: config.engine.threads, maxLength: config.engine.maxLength)
+        let classifier = try loadClassifier(folder: model ?? config.model, threads: config.engine.threads, maxLength: config.engine.maxLength,
+                                            precision: precision.choice(config))
         guard let result = classifier.classify([text], explain: true).first else { throw ExitCode.failure }
         let weight = feed.flatMap { f in config.feeds.first { $0.id == f }?.weight } ?? 1
         let score = ItemScore(result, settings: config.risk, sourceWeight: weight)

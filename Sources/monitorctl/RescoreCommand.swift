@@ -19,6 +19,7 @@ struct RescoreCommand: AsyncParsableCommand {
     @Option(help: "Model folder (default: the configured model).") var model: String?
     @Option(help: "Only items published in this period back from now (7d); default: all.") var since: String?
     @Option(help: "Texts per batch (default: engine.batchSize).") var batch: Int?
+    @OptionGroup var precision: PrecisionOption
 
     func run() async throws {
         let (config, store) = try await options.openStore(.existing)
@@ -29,7 +30,8 @@ struct RescoreCommand: AsyncParsableCommand {
             }
             return Date().addingTimeInterval(-d.seconds)
         }
-        let classifier = try loadClassifier(folder: model ?? config.model, threads: config.engine.threads, maxLength: config.engine.maxLength)
+        let classifier = try loadClassifier(folder: model ?? config.model, threads: config.engine.threads, maxLength: config.engine.maxLength,
+                                            precision: precision.choice(config))
         let version = classifier.version
         let batchSize = max(1, batch ?? config.engine.batchSize)
         let total = try await store.countUnscored(modelVersion: version, publishedSince: sinceDate)

@@ -31,11 +31,14 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Texts per batch (default: engine.batchSize of the configuration, else 32).")
     var batch: Int?
 
+    @OptionGroup var precision: PrecisionOption
+
     func run() throws {
         // The configuration is read once, and only when it supplies the model.
         let configuration = model == nil ? try config.load() : nil
         let classifier = try loadClassifier(folder: model ?? configuration!.model, threads: configuration?.engine.threads,
-                                            maxLength: configuration?.engine.maxLength ?? 128)
+                                            maxLength: configuration?.engine.maxLength ?? 128,
+                                            precision: precision.choice(configuration))
         let batchSize = batch ?? configuration?.engine.batchSize ?? 32
         var output = OutputBuffer()
         var chunk: [String] = []
@@ -80,9 +83,9 @@ func jsonNumber(_ value: Float) -> String {
 }
 
 /// The classifier of a model folder, or a clear error and exit status 1.
-func loadClassifier(folder: String, threads: Int? = nil, maxLength: Int = 128) throws -> TextClassifier {
+func loadClassifier(folder: String, threads: Int? = nil, maxLength: Int = 128, precision: Precision = .auto) throws -> TextClassifier {
     do {
-        return try TextClassifier(folder: folder, maxLength: maxLength, threads: threads)
+        return try TextClassifier(folder: folder, maxLength: maxLength, threads: threads, precision: precision)
     } catch {
         printError("monitorctl: \(error)")
         throw ExitCode.failure
@@ -91,5 +94,20 @@ func loadClassifier(folder: String, threads: Int? = nil, maxLength: Int = 128) t
 
 /// The version of the configured model (what monitord scores with); nil when its folder cannot be read.
 func configuredModelVersion(_ config: MonitorConfig) -> String? {
-    try? TextClassifier.version(of: config.model)
+    try? TextClassifier.version(of: config.model, precision: config.engine.precision)
+}
+
+extension Precision: ExpressibleByArgument {}
+
+/// `--precision auto|int8|f32` of the commands that load the model.
+struct PrecisionOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The dense layers' arithmetic (default: engine.precision of the configuration, else auto: int8 where the CPU has AVX-512 VNNI, else f32).",
+        valueName: "precision"))
+    var precision: Precision?
+
+    /// The option, else the configuration's engine.precision, else auto.
+    func choice(_ configuration: MonitorConfig?) -> Precision {
+        precision ?? configuration?.engine.precision ?? .auto
+    }
 }

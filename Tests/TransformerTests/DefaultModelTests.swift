@@ -24,7 +24,7 @@ struct DefaultModelTests {
     let classifier: TextClassifier
 
     init() throws {
-        classifier = try TextClassifier(folder: defaultModelFolder, maxLength: 128, threads: 2)
+        classifier = try TextClassifier(folder: defaultModelFolder, maxLength: 128, threads: 2, precision: .f32)
     }
 
     @Test("it loads with two calibrated heads: sentiment (3 labels) and topic (20)")

@@ -11,7 +11,7 @@ struct PyTorchParityTests {
     /// Compares one checkpoint text by text (each text alone, as the reference ran them).
     func compare(folder: String, fixture name: String) throws {
         let reference = try ReferenceFixture(name)
-        let classifier = try TextClassifier(folder: folder, maxLength: 128, threads: 1)
+        let classifier = try TextClassifier(folder: folder, maxLength: 128, threads: 1, precision: .f32)
         #expect(reference.manifest.texts.count >= 50)
         for (index, expected) in reference.manifest.texts.enumerated() {
             let encoding = classifier.tokenizer.encode(expected.text, maxLength: 128)
@@ -57,7 +57,7 @@ struct PyTorchParityTests {
           .enabled(if: miniLMAvailable, "run scripts/fetch-test-models.sh"))
     func embeddings() throws {
         let reference = try ReferenceFixture("minilm-cls")
-        let classifier = try TextClassifier(folder: miniLMClassifierFolder, threads: 1)
+        let classifier = try TextClassifier(folder: miniLMClassifierFolder, threads: 1, precision: .f32)
         let texts = reference.manifest.texts.prefix(10)
         let vectors = classifier.embed(texts.map(\.text), pooling: .mean)
         let width = reference.manifest.hidden_size
@@ -73,8 +73,8 @@ struct PyTorchParityTests {
     func threadsAgree() throws {
         let reference = try ReferenceFixture("tiny-bert")
         let texts = reference.manifest.texts.map(\.text)
-        let single = try TextClassifier(folder: tinyBertFolder, threads: 1)
-        let parallel = try TextClassifier(folder: tinyBertFolder, threads: 2)
+        let single = try TextClassifier(folder: tinyBertFolder, threads: 1, precision: .f32)
+        let parallel = try TextClassifier(folder: tinyBertFolder, threads: 2, precision: .f32)
         #expect(parallel.threads == 2)
         let expected = single.classify(texts, batchSize: 8, explain: true)
         #expect(parallel.classify(texts, batchSize: 8, explain: true) == expected, "batches split between workers")

@@ -126,7 +126,7 @@ struct SafeTensorsTests {
 
     @Test("a plain checkpoint's head is called sentiment with its id2label labels; explanations cover the words")
     func headsAndExplanations() throws {
-        let classifier = try TextClassifier(folder: tinyBertFolder, threads: 1)
+        let classifier = try TextClassifier(folder: tinyBertFolder, threads: 1, precision: .f32)
         #expect(classifier.heads.map(\.name) == ["sentiment"])
         #expect(classifier.heads[0].labels == ["negative", "neutral", "positive"])
         let result = try #require(classifier.classify(["Shares plunge after the unexpected profit warning"], explain: true).first)
@@ -154,8 +154,8 @@ struct DeclaredHeadsTests {
         ]
         try JSONSerialization.data(withJSONObject: config).write(to: folder.appendingPathComponent("config.json"))
 
-        let multi = try TextClassifier(folder: folder.path, threads: 1)
-        let plain = try TextClassifier(folder: tinyBertFolder, threads: 1)
+        let multi = try TextClassifier(folder: folder.path, threads: 1, precision: .f32)
+        let plain = try TextClassifier(folder: tinyBertFolder, threads: 1, precision: .f32)
         #expect(multi.heads.map(\.name) == ["tone", "calibrated", "averaged"])
         let text = "Regulator fines the bank over trading lapses"
         let result = try #require(multi.classify([text]).first)

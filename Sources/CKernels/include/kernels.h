@@ -50,4 +50,42 @@ void CKernels_pack_weight(const float *weight, float *packed, long in, long out)
 void CKernels_linear(float *out, const float *x, const float *packed, const float *bias,
                      long rows, long in, long out_features, long first_panel, long end_panel);
 
+// ---- int8 dense layers (int8.c) ----
+// x ≈ sx·(qx − zx) per row (u8, asymmetric), W ≈ sw·qw per output column (s8, symmetric),
+// summed exactly in int32 (AVX-512 VNNI where the CPU has it, else portable C giving the
+// same integers), then out = sx·sw·Σ + bias.
+
+#include <stdint.h>
+
+/// Output columns per int8 panel.
+#define CKERNELS_INT8_PANEL 32
+
+/// 1 when the CPU has AVX-512 VNNI (with BW and VL), the int8 kernels' fast path.
+int CKernels_int8_has_vnni(void);
+
+/// Bytes per quantized activation row: `in` rounded up to 4 (one vpdpbusd group).
+long CKernels_int8_stride(long in);
+
+/// Bytes of a packed int8 weight: stride(in) · `out` rounded up to the panel.
+long CKernels_int8_packed_size(long in, long out);
+
+/// Quantizes a PyTorch (out, in) weight per output column, symmetric to [−127, 127], and packs
+/// it in panels of CKERNELS_INT8_PANEL columns, groups of 4 inputs. `scales` and `sums` (the
+/// sum of each column's int8 weights) hold `out` rounded up to the panel (padding: 0).
+void CKernels_int8_pack_weight(const float *weight, int8_t *packed, float *scales, int32_t *sums, long in, long out);
+
+/// Quantizes rows of x (rows, in) to u8 (rows, stride(in)), each row with its own scale and
+/// zero point (its range widened to include 0). `portable`: skip the AVX-512 path (tests).
+void CKernels_int8_quantize_rows(const float *x, uint8_t *q, float *scales, int32_t *zeros, long rows, long in,
+                                 int portable);
+
+/// out (rows, out) = dequantized (q · qwᵀ) + bias, for output panels [first, end) only.
+void CKernels_int8_linear(float *out, const uint8_t *q, const float *row_scales, const int32_t *row_zeros,
+                          const int8_t *packed, const float *column_scales, const int32_t *sums, const float *bias,
+                          long rows, long in, long out_features, long first_panel, long end_panel, int portable);
+
+/// The peak microbenchmark: `iterations` × 24 independent vpdpbusd on 512-bit registers
+/// (24 · 64 multiply-adds = 3,072 integer operations each). −1 without VNNI.
+long CKernels_int8_peak_loop(long iterations);
+
 #endif

@@ -60,8 +60,10 @@ public enum Daemon {
         let classifier: TextClassifier
         do {
             let started = ContinuousClock.now
-            classifier = try TextClassifier(folder: config.model, maxLength: config.engine.maxLength, threads: config.engine.threads)
-            logger.info("model loaded", metadata: ["model": "\(classifier.version)", "seconds": "\((ContinuousClock.now - started).seconds)"])
+            classifier = try TextClassifier(folder: config.model, maxLength: config.engine.maxLength, threads: config.engine.threads,
+                                            precision: config.engine.precision)
+            logger.info("model loaded", metadata: ["model": "\(classifier.version)", "precision": "\(classifier.precision.rawValue)",
+                                                   "seconds": "\((ContinuousClock.now - started).seconds)"])
         } catch {
             logger.critical("cannot load the model: \(error)", metadata: ["model": "\(config.model)"])
             await store.close()

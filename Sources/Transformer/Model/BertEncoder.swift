@@ -26,6 +26,10 @@ public final class BertEncoder {
 
     private let hidden = FloatBuffer(), qkv = FloatBuffer(), context = FloatBuffer()
     private let projected = FloatBuffer(), intermediate = FloatBuffer(), attentionBuffer = FloatBuffer()
+    private let quantized = QuantizedRows()
+
+    /// The dense layers' precision (`f32` or `int8`).
+    public var precision: Precision { weights.precision }
 
     init(config: BertConfig, weights: BertWeights) {
         self.config = config
@@ -59,7 +63,7 @@ public final class BertEncoder {
         let attentionScratch = attentionBuffer.reserve((longest + config.headSize) * ((longest + 15) / 16 * 16))
         let inner = config.intermediateSize
         for (layerIndex, layer) in weights.layers.enumerated() {
-            layer.qkv.apply(qkvRows, x, rows: total, threads: threads)
+            layer.qkv.apply(qkvRows, x, rows: total, threads: threads, scratch: quantized)
             let captureHere = captureCLSAttention && layerIndex == weights.layers.count - 1
             clsPacked.withUnsafeMutableBufferPointer { cls in
                 for (sequence, length) in lengths.enumerated() {
@@ -70,13 +74,13 @@ public final class BertEncoder {
                 }
             }
             // x = LayerNorm(x + context·Woᵀ + bo)
-            layer.attentionOutput.apply(projectedRows, contextRows, rows: total, threads: threads)
+            layer.attentionOutput.apply(projectedRows, contextRows, rows: total, threads: threads, scratch: quantized)
             CKernels_add_layer_norm(x, projectedRows, total, width,
                                     layer.attentionNormGamma.pointer, layer.attentionNormBeta.pointer, config.layerNormEpsilon)
             // x = LayerNorm(x + act(x·Wiᵀ + bi)·Woᵀ + bo)
-            layer.intermediate.apply(inter, x, rows: total, threads: threads)
+            layer.intermediate.apply(inter, x, rows: total, threads: threads, scratch: quantized)
             config.activation.apply(inter, count: total * inner)
-            layer.output.apply(projectedRows, inter, rows: total, threads: threads)
+            layer.output.apply(projectedRows, inter, rows: total, threads: threads, scratch: quantized)
             CKernels_add_layer_norm(x, projectedRows, total, width,
                                     layer.outputNormGamma.pointer, layer.outputNormBeta.pointer, config.layerNormEpsilon)
             if captureLayers { layerStates?.append(Array(UnsafeBufferPointer(start: x, count: total * width))) }

@@ -4,11 +4,11 @@
 struct BertWeights: Sendable {
     struct Layer: Sendable {
         /// Query, key and value stacked (3·hidden outputs), so one product computes all three.
-        let qkv: PackedLinear
-        let attentionOutput: PackedLinear
+        let qkv: DenseLayer
+        let attentionOutput: DenseLayer
         let attentionNormGamma: Weights, attentionNormBeta: Weights
-        let intermediate: PackedLinear
-        let output: PackedLinear
+        let intermediate: DenseLayer
+        let output: DenseLayer
         let outputNormGamma: Weights, outputNormBeta: Weights
     }
 
@@ -25,19 +25,31 @@ struct BertWeights: Sendable {
     /// BERT's pooler dense layer (tanh follows), if the checkpoint has one.
     let pooler: PackedLinear?
     let heads: [Head]
+    /// The encoder layers' precision (resolved: `f32` or `int8`); the pooler and heads are F32.
+    let precision: Precision
 
-    init(file: Checkpoint, config: BertConfig) throws(SafeTensorsError) {
+    init(file: Checkpoint, config: BertConfig, precision requested: Precision = .f32) throws(SafeTensorsError) {
+        let precision = requested.resolved
+        self.precision = precision
         let prefix = file.info("bert.embeddings.word_embeddings.weight") != nil ? "bert." : ""
         let hidden = config.hiddenSize
         func tensor(_ name: String, _ shape: [Int]) throws(SafeTensorsError) -> Weights {
             try file.weights(prefix + name, shape: shape)
         }
-        /// A PyTorch nn.Linear (`name.weight` (out, in) and `name.bias`), packed.
+        /// A PyTorch nn.Linear (`name.weight` (out, in) and `name.bias`), packed in F32.
         func dense(_ name: String, out: Int, in inputs: Int) throws(SafeTensorsError) -> PackedLinear {
             let weight = try tensor(name + ".weight", [out, inputs])
             let linear = PackedLinear(weight: weight.pointer, bias: try tensor(name + ".bias", [out]), inFeatures: inputs, outFeatures: out)
             file.discard(prefix + name + ".weight")  // the packed copy is what runs
             return linear
+        }
+        /// An encoder layer's nn.Linear, packed in the model's precision.
+        func encoderDense(_ name: String, out: Int, in inputs: Int) throws(SafeTensorsError) -> DenseLayer {
+            let weight = try tensor(name + ".weight", [out, inputs])
+            let layer = DenseLayer(weight: weight.pointer, bias: try tensor(name + ".bias", [out]), inFeatures: inputs,
+                                   outFeatures: out, precision: precision)
+            file.discard(prefix + name + ".weight")
+            return layer
         }
         func norm(_ name: String) throws(SafeTensorsError) -> (Weights, Weights) {
             if file.info(prefix + name + ".weight") != nil || file.info(prefix + name + ".gamma") == nil {
@@ -62,11 +74,12 @@ struct BertWeights: Sendable {
             let (attentionGamma, attentionBeta) = try norm(base + "attention.output.LayerNorm")
             let (outputGamma, outputBeta) = try norm(base + "output.LayerNorm")
             layers.append(Layer(
-                qkv: PackedLinear(weight: qkv, bias: Weights(qkvBias), inFeatures: hidden, outFeatures: 3 * hidden),
-                attentionOutput: try dense(base + "attention.output.dense", out: hidden, in: hidden),
+                qkv: DenseLayer(weight: qkv, bias: Weights(qkvBias), inFeatures: hidden, outFeatures: 3 * hidden,
+                                precision: precision),
+                attentionOutput: try encoderDense(base + "attention.output.dense", out: hidden, in: hidden),
                 attentionNormGamma: attentionGamma, attentionNormBeta: attentionBeta,
-                intermediate: try dense(base + "intermediate.dense", out: config.intermediateSize, in: hidden),
-                output: try dense(base + "output.dense", out: hidden, in: config.intermediateSize),
+                intermediate: try encoderDense(base + "intermediate.dense", out: config.intermediateSize, in: hidden),
+                output: try encoderDense(base + "output.dense", out: hidden, in: config.intermediateSize),
                 outputNormGamma: outputGamma, outputNormBeta: outputBeta))
         }
         self.layers = layers

@@ -21,11 +21,17 @@ public final class TextClassifier {
     public let heads: [HeadConfig]
     /// Inputs are truncated to this many tokens, [CLS] and [SEP] included.
     public let maxLength: Int
-    /// Identifies the weights: the folder name and a hash of config.json and every weight byte.
+    /// Identifies the weights and how they run: the folder name, a hash of config.json and every
+    /// weight byte, and `+int8` when the dense layers run in int8 (F32 has no suffix), so scores
+    /// of the two precisions are stored apart.
     public let version: String
+    /// The dense layers' precision (resolved for this CPU: `f32` or `int8`).
+    public var precision: Precision { encoder.precision }
 
     /// Loads a model folder. `threads`: how many cores one batch may use (default: all, at most 8).
-    public init(folder: String, maxLength: Int = 128, threads: Int? = nil) throws(ModelError) {
+    /// `precision`: the dense layers' arithmetic; `auto` is int8 where the CPU has AVX-512 VNNI.
+    public init(folder: String, maxLength: Int = 128, threads: Int? = nil,
+                precision: Precision = .auto) throws(ModelError) {
         let base = URL(fileURLWithPath: folder)
         let configFile = base.appendingPathComponent("config.json").path
         guard FileManager.default.fileExists(atPath: configFile) else {
@@ -47,7 +53,7 @@ public final class TextClassifier {
             checkpoint = try Checkpoint(folder: folder)
             // Hashed before the weights are packed, so the file's pages and the packed copies are never all resident at once.
             digest = Self.fingerprint(configFile: configFile, checkpoint: checkpoint)
-            weights = try BertWeights(file: checkpoint, config: config)
+            weights = try BertWeights(file: checkpoint, config: config, precision: precision)
         } catch {
             throw ModelError(error)
         }
@@ -57,7 +63,11 @@ public final class TextClassifier {
         encoder = workers[0]
         heads = weights.heads.map(\.config)
         self.maxLength = max(2, min(maxLength, config.maxPositions))
-        version = "\(base.standardizedFileURL.lastPathComponent)@\(digest)"
+        version = Self.version(name: base.standardizedFileURL.lastPathComponent, digest: digest, precision: weights.precision)
+    }
+
+    private static func version(name: String, digest: String, precision: Precision) -> String {
+        precision.resolved == .int8 ? "\(name)@\(digest)+int8" : "\(name)@\(digest)"
     }
 
     /// Classifies texts with every head, in batches of up to `batchSize` texts of similar length.
@@ -189,12 +199,14 @@ public final class TextClassifier {
         }.sorted { $0.weight > $1.weight }
     }
 
-    /// The `version` a classifier loaded from `folder` would have, without loading it (hashes the files).
-    public static func version(of folder: String) throws(ModelError) -> String {
+    /// The `version` a classifier loaded from `folder` with `precision` would have on this CPU,
+    /// without loading it (hashes the files).
+    public static func version(of folder: String, precision: Precision = .auto) throws(ModelError) -> String {
         let base = URL(fileURLWithPath: folder)
         let checkpoint: Checkpoint
         do { checkpoint = try Checkpoint(folder: folder) } catch { throw ModelError(error) }
-        return "\(base.standardizedFileURL.lastPathComponent)@\(fingerprint(configFile: base.appendingPathComponent("config.json").path, checkpoint: checkpoint))"
+        let digest = fingerprint(configFile: base.appendingPathComponent("config.json").path, checkpoint: checkpoint)
+        return version(name: base.standardizedFileURL.lastPathComponent, digest: digest, precision: precision)
     }
 
     /// config.json and every weight byte, hashed: a retrained model gets a new version.

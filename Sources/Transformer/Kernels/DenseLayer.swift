@@ -1,0 +1,22 @@
+/// One of the encoder's dense layers, in the precision the model was loaded with.
+enum DenseLayer: Sendable {
+    case f32(PackedLinear)
+    case int8(QuantizedLinear)
+
+    /// Packs a PyTorch (out, in) weight for `precision` (`auto` must be resolved first).
+    init(weight: UnsafePointer<Float>, bias: Weights, inFeatures: Int, outFeatures: Int, precision: Precision) {
+        switch precision {
+        case .int8: self = .int8(QuantizedLinear(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures))
+        case .f32, .auto: self = .f32(PackedLinear(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures))
+        }
+    }
+
+    /// out (rows, out) = input (rows, in)·Wᵀ + b, using `threads` threads.
+    func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, threads: Int,
+               scratch: QuantizedRows) {
+        switch self {
+        case .f32(let linear): linear.apply(out, input, rows: rows, threads: threads)
+        case .int8(let linear): linear.apply(out, input, rows: rows, threads: threads, scratch: scratch)
+        }
+    }
+}

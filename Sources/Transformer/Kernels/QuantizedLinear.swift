@@ -1,0 +1,101 @@
+import CKernels
+import Dispatch
+
+/// A dense layer in int8, y ≈ x·Wᵀ + b: W quantized once at load (symmetric, one scale per
+/// output column) and packed for `CKernels_int8_linear`; x quantized per row on each call
+/// (asymmetric u8, one scale and zero point per token), sums in int32, dequantized with
+/// the bias as the result is stored.
+struct QuantizedLinear: Sendable {
+    let packed: Int8Storage
+    let scales: Weights
+    let sums: Int32Storage
+    let bias: Weights
+    let inFeatures: Int
+    let outFeatures: Int
+
+    /// Quantizes and packs a PyTorch (out, in) F32 weight.
+    init(weight: UnsafePointer<Float>, bias: Weights, inFeatures: Int, outFeatures: Int) {
+        let panel = Int(CKERNELS_INT8_PANEL)
+        let columns = (outFeatures + panel - 1) / panel * panel
+        let packed = Int8Storage(count: CKernels_int8_packed_size(inFeatures, outFeatures))
+        let sums = Int32Storage(count: columns)
+        var scales = [Float](repeating: 0, count: columns)
+        CKernels_int8_pack_weight(weight, packed.pointer, &scales, sums.pointer, inFeatures, outFeatures)
+        self.packed = packed
+        self.sums = sums
+        self.scales = Weights(scales)
+        self.bias = bias
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+    }
+
+    var panels: Int { (outFeatures + Int(CKERNELS_INT8_PANEL) - 1) / Int(CKERNELS_INT8_PANEL) }
+
+    /// out (rows, outFeatures) = input (rows, inFeatures)·Wᵀ + b; the rows are quantized into
+    /// `scratch` once, then the output panels are split between `threads` threads.
+    func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, threads: Int,
+               scratch: QuantizedRows) {
+        guard rows > 0 else { return }
+        let (quantized, scalesOfRows, zerosOfRows) = scratch.reserve(rows: rows, inFeatures: inFeatures)
+        nonisolated(unsafe) let q = quantized, rowScales = scalesOfRows, rowZeros = zerosOfRows
+        CKernels_int8_quantize_rows(input, q, rowScales, rowZeros, rows, inFeatures, 0)
+        let panels = self.panels
+        let parts = min(threads, panels)
+        if parts <= 1 {
+            CKernels_int8_linear(out, q, rowScales, rowZeros, packed.pointer, scales.pointer, sums.pointer, bias.pointer,
+                                 rows, inFeatures, outFeatures, 0, panels, 0)
+            return
+        }
+        nonisolated(unsafe) let out = out
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            CKernels_int8_linear(out, q, rowScales, rowZeros, packed.pointer, scales.pointer, sums.pointer, bias.pointer,
+                                 rows, inFeatures, outFeatures, panels * part / parts, panels * (part + 1) / parts, 0)
+        }
+    }
+}
+
+/// One encoder's buffer for quantized activations (u8 rows, per-row scale and zero point),
+/// grown to the largest layer input it has seen.
+final class QuantizedRows {
+    private var bytes = Int8Storage(count: 0)
+    private var scales = FloatBuffer()
+    private var zeros = Int32Storage(count: 0)
+
+    func reserve(rows: Int, inFeatures: Int)
+        -> (UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) {
+        let size = rows * CKernels_int8_stride(inFeatures)
+        if size > bytes.count { bytes = Int8Storage(count: max(size, bytes.count * 2)) }
+        if rows > zeros.count { zeros = Int32Storage(count: max(rows, zeros.count * 2)) }
+        return (UnsafeMutableRawPointer(bytes.pointer).assumingMemoryBound(to: UInt8.self), scales.reserve(rows),
+                zeros.pointer)
+    }
+}
+
+/// Heap memory of int8 values, 64-byte aligned (whole cache lines per packed group).
+final class Int8Storage: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int8>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 64), alignment: 64)
+        raw.initializeMemory(as: Int8.self, repeating: 0, count: max(count, 64))
+        pointer = raw.assumingMemoryBound(to: Int8.self)
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+}
+
+/// Heap memory of Int32 values.
+final class Int32Storage: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int32>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+}

@@ -1,0 +1,190 @@
+import CKernels
+import Foundation
+import Testing
+import Transformer
+
+/// The int8 dense layers: the kernels against F32 arithmetic, and the shipped model in int8
+/// against itself in F32 (the accuracy gate of README "int8").
+@Suite("int8 inference")
+struct Int8Tests {
+    /// One layer's inputs and outputs through the C kernels.
+    struct Layer {
+        let rows: Int, inputs: Int, outputs: Int
+        var weight: [Float], input: [Float], bias: [Float]
+
+        init(rows: Int, inputs: Int, outputs: Int, seed: UInt64) {
+            self.rows = rows
+            self.inputs = inputs
+            self.outputs = outputs
+            var generator = SeededGenerator(seed: seed)
+            weight = (0..<(inputs * outputs)).map { _ in Float.random(in: -0.08...0.08, using: &generator) }
+            // Skewed like GELU outputs, with one outlier per row.
+            input = (0..<(rows * inputs)).map { index in
+                index % inputs == 7 % inputs ? 6 : Float.random(in: -0.2...1.5, using: &generator)
+            }
+            bias = (0..<outputs).map { Float($0 % 7) * 0.01 }
+        }
+
+        /// x·Wᵀ + b in Double.
+        func exact() -> [Double] {
+            var out = [Double](repeating: 0, count: rows * outputs)
+            for r in 0..<rows {
+                for c in 0..<outputs {
+                    var sum = Double(bias[c])
+                    for k in 0..<inputs { sum += Double(input[r * inputs + k]) * Double(weight[c * inputs + k]) }
+                    out[r * outputs + c] = sum
+                }
+            }
+            return out
+        }
+
+        /// The int8 kernels' result, with AVX-512 VNNI or the portable C.
+        func int8(portable: Bool) -> [Float] {
+            let panel = Int(CKERNELS_INT8_PANEL)
+            let columns = (outputs + panel - 1) / panel * panel
+            var packed = [Int8](repeating: 0, count: CKernels_int8_packed_size(inputs, outputs))
+            var scales = [Float](repeating: 0, count: columns), sums = [Int32](repeating: 0, count: columns)
+            CKernels_int8_pack_weight(weight, &packed, &scales, &sums, inputs, outputs)
+            var q = [UInt8](repeating: 0, count: rows * CKernels_int8_stride(inputs))
+            var rowScales = [Float](repeating: 0, count: rows), zeros = [Int32](repeating: 0, count: rows)
+            CKernels_int8_quantize_rows(input, &q, &rowScales, &zeros, rows, inputs, portable ? 1 : 0)
+            var out = [Float](repeating: .nan, count: rows * outputs)
+            CKernels_int8_linear(&out, q, rowScales, zeros, packed, scales, sums, bias, rows, inputs, outputs,
+                                 0, columns / panel, portable ? 1 : 0)
+            return out
+        }
+    }
+
+    @Test("the int8 kernel is within its quantization bound of exact arithmetic, VNNI and portable C alike",
+          arguments: [(1, 384, 1152), (9, 37, 45), (30, 1536, 384), (17, 384, 3)])
+    func kernel(_ rows: Int, _ inputs: Int, _ outputs: Int) {
+        let layer = Layer(rows: rows, inputs: inputs, outputs: outputs, seed: UInt64(rows * 1000 + inputs))
+        let exact = layer.exact()
+        let portable = layer.int8(portable: true)
+        // Per element: |Σ (x·w − x̃·w̃)| ≤ Σ |x|·sw/2 + |w|·sx/2 + sx·sw/4 (rounding half a step each).
+        for r in 0..<rows {
+            let x = layer.input[(r * inputs)..<((r + 1) * inputs)]
+            let sx = Double((x.max()! - min(0, x.min()!)) / 255)
+            for c in 0..<outputs {
+                let w = layer.weight[(c * inputs)..<((c + 1) * inputs)]
+                let sw = Double(w.map(abs).max()! / 127)
+                let bound = zip(x, w).reduce(0.0) { $0 + Double(abs($1.0)) * sw / 2 + Double(abs($1.1)) * sx / 2 + sx * sw / 4 }
+                let error = abs(Double(portable[r * outputs + c]) - exact[r * outputs + c])
+                #expect(error <= bound * 1.01 + 1e-5, "row \(r) column \(c): off by \(error), bound \(bound)")
+            }
+        }
+        if Precision.cpuHasVNNI {
+            // The same integers; only the final float multiply may round differently.
+            let vnni = layer.int8(portable: false)
+            #expect(maxAbsDifference(vnni, portable) <= 1e-5 * (portable.map(abs).max() ?? 1))
+        }
+    }
+
+    @Test("auto is int8 exactly where the CPU has AVX-512 VNNI; the version tells the precisions apart")
+    func precisionChoice() throws {
+        #expect(Precision.auto.resolved == (Precision.cpuHasVNNI ? .int8 : .f32))
+        #expect(Precision.int8.resolved == .int8 && Precision.f32.resolved == .f32)
+        let f32 = try TextClassifier(folder: tinyBertFolder, threads: 1, precision: .f32)
+        let int8 = try TextClassifier(folder: tinyBertFolder, threads: 1, precision: .int8)
+        #expect(f32.precision == .f32 && int8.precision == .int8)
+        #expect(int8.version == f32.version + "+int8")
+        #expect(!f32.version.contains("+"))
+        #expect(try TextClassifier.version(of: tinyBertFolder, precision: .int8) == int8.version)
+        #expect(try TextClassifier.version(of: tinyBertFolder, precision: .f32) == f32.version)
+    }
+
+    @Test("the shipped model in int8: logits of the 50 reference texts within 0.25 of F32, same labels")
+    func referenceTexts() throws {
+        let reference = try DefaultModelReference.load()
+        let texts = reference.cases.map(\.text)
+        let f32 = try TextClassifier(folder: defaultModelFolder, threads: 2, precision: .f32).classify(texts)
+        let int8 = try TextClassifier(folder: defaultModelFolder, threads: 2, precision: .int8).classify(texts)
+        var largest: Float = 0
+        for (index, (a, b)) in zip(f32, int8).enumerated() {
+            for (headA, headB) in zip(a.heads, b.heads) {
+                let difference = maxAbsDifference(headA.logits, headB.logits)
+                largest = max(largest, difference)
+                #expect(difference < 0.25, "\(headA.name) of text \(index): logits differ by \(difference)")
+                #expect(headA.label == headB.label, "\(headA.name) of \"\(texts[index])\": \(headA.label) in F32, \(headB.label) in int8")
+            }
+        }
+        #expect(largest > 0, "int8 gave F32's exact logits: the int8 path did not run")
+    }
+
+    /// The accuracy gate: int8 against F32 on the dev splits training/train.py reports.
+    @Test("accuracy gate: int8 loses at most 0.3 points of weighted F1 and topic accuracy, agrees on ≥ 99% of labels")
+    func accuracyGate() throws {
+        let sets = try DevSplits.load()
+        let f32 = try TextClassifier(folder: defaultModelFolder, threads: 2, precision: .f32)
+        let int8 = try TextClassifier(folder: defaultModelFolder, threads: 2, precision: .int8)
+        var agreed = 0, total = 0
+        for set in sets {
+            let reference = f32.classify(set.texts).map { $0[head: set.head]!.label }
+            let quantized = int8.classify(set.texts).map { $0[head: set.head]!.label }
+            agreed += zip(reference, quantized).filter { $0 == $1 }.count
+            total += set.texts.count
+            let metric = set.head == "topic" ? accuracy : weightedF1
+            let (scoreF32, scoreInt8) = (metric(reference, set.labels), metric(quantized, set.labels))
+            print("\(set.name): F32 \(scoreF32), int8 \(scoreInt8)")
+            #expect(scoreInt8 >= scoreF32 - 0.003, "\(set.name): int8 \(scoreInt8) against F32 \(scoreF32)")
+        }
+        let agreement = Double(agreed) / Double(total)
+        print("int8 and F32 labels agree on \(agreed) of \(total) dev texts (\(agreement))")
+        #expect(agreement >= 0.99, "labels agree on \(agreed) of \(total)")
+    }
+}
+
+/// The dev splits of training/train.py, read from ../shared/data by the line numbers
+/// tools/engine/dev_splits.py recorded.
+struct DevSplits: Decodable {
+    struct Set: Decodable { let name: String; let file: String; let head: String; let key: String; let lines: [Int] }
+    let sets: [Set]
+
+    struct Loaded { let name: String; let head: String; let texts: [String]; let labels: [String] }
+
+    static func load() throws -> [Loaded] {
+        let splits = try JSONDecoder().decode(DevSplits.self, from: Data(contentsOf: transformerFixtures.appendingPathComponent("dev-splits.json")))
+        let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data").standardizedFileURL
+        return try splits.sets.map { set in
+            let lines = try String(contentsOf: data.appendingPathComponent(set.file), encoding: .utf8)
+                .split(separator: "\n").filter { !$0.allSatisfy(\.isWhitespace) }
+            let rows = try set.lines.map { index in
+                try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as! [String: Any]
+            }
+            return Loaded(name: set.name, head: set.head, texts: rows.map { $0["text"] as! String },
+                          labels: rows.map { $0[set.key] as! String })
+        }
+    }
+}
+
+func accuracy(_ predicted: [String], _ truth: [String]) -> Double {
+    Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(truth.count)
+}
+
+/// F1 per label, weighted by the label's share of the truth (scikit-learn's `average="weighted"`).
+func weightedF1(_ predicted: [String], _ truth: [String]) -> Double {
+    var score = 0.0
+    for label in Set(truth) {
+        let truePositives = Double(zip(predicted, truth).filter { $0 == label && $1 == label }.count)
+        let predictedCount = Double(predicted.filter { $0 == label }.count)
+        let support = Double(truth.filter { $0 == label }.count)
+        let precision = predictedCount > 0 ? truePositives / predictedCount : 0
+        let recall = truePositives / support
+        let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+        score += f1 * support / Double(truth.count)
+    }
+    return score
+}
+
+/// SplitMix64: the same numbers on every run and platform.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49EB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
