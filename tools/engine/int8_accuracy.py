@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""int8 against F32 with the shipped model: weighted F1 / accuracy on the dev splits training/train.py
+reports (tools/engine/dev_splits.py's line numbers) and label agreement over every text of ../shared/data,
+through `monitorctl score` (release build) with --precision f32 and --precision int8.
+
+Usage: swift build -c release --product monitorctl && python3 tools/engine/int8_accuracy.py [--model DIR]
+"""
+import argparse
+import json
+import pathlib
+import subprocess
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared/data"
+MONITORCTL = ROOT / ".build/release/monitorctl"
+SPLITS = ROOT / "Tests/TransformerTests/Fixtures/dev-splits.json"
+FILES = ["twitter_fin_sentiment_train.jsonl", "twitter_fin_topic_train.jsonl", "phrasebank_train.jsonl",
+         "phrasebank_valid.jsonl"]
+
+
+def rows(name):
+    return [json.loads(l) for l in (DATA / name).read_text(encoding="utf-8").split("\n") if l.strip()]
+
+
+def score(model, texts, precision):
+    with tempfile.TemporaryFile() as stdin:
+        # One text a line, as monitorctl score reads them (line breaks inside a tweet become spaces).
+        stdin.write(("\n".join(t.replace("\n", " ").replace("\r", " ") for t in texts) + "\n").encode())
+        stdin.seek(0)
+        out = subprocess.run([str(MONITORCTL), "score", "--model", str(model), "--precision", precision],
+                             stdin=stdin, capture_output=True, check=True)
+    return [{head: value["label"] for head, value in json.loads(line)["heads"].items()}
+            for line in out.stdout.decode().split("\n") if line]
+
+
+def weighted_f1(predicted, truth):
+    total = 0.0
+    for label in set(truth):
+        tp = sum(p == label and t == label for p, t in zip(predicted, truth))
+        npred = sum(p == label for p in predicted)
+        support = sum(t == label for t in truth)
+        precision = tp / npred if npred else 0.0
+        recall = tp / support
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        total += f1 * support / len(truth)
+    return total
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=str(ROOT / "models/finsent-minilm"))
+    parser.add_argument("--dev-only", action="store_true", help="score only the dev splits (no agreement over all texts)")
+    args = parser.parse_args()
+    splits = json.loads(SPLITS.read_text())["sets"]
+    texts, index = [], {}
+    for name in FILES:
+        wanted = None if not args.dev_only else {l for s in splits if s["file"] == name for l in s["lines"]}
+        for line, row in enumerate(rows(name)):
+            if wanted is None or line in wanted:
+                index[(name, line)] = len(texts)
+                texts.append(row["text"])
+    f32, int8 = score(args.model, texts, "f32"), score(args.model, texts, "int8")
+    print(f"model {args.model}")
+    print("| dev set | metric | F32 | int8 | change (points) |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for split in splits:
+        data = rows(split["file"])
+        truth = [data[line][split["key"]] for line in split["lines"]]
+        picked = [index[(split["file"], line)] for line in split["lines"]]
+        metric, name = (weighted_f1, "weighted F1") if split["head"] == "sentiment" else \
+            (lambda p, t: sum(a == b for a, b in zip(p, t)) / len(t), "accuracy")
+        a = metric([f32[i][split["head"]] for i in picked], truth)
+        b = metric([int8[i][split["head"]] for i in picked], truth)
+        print(f"| {split['name']} ({len(truth)}) | {name} | {a:.4f} | {b:.4f} | {100 * (b - a):+.2f} |")
+    for head in f32[0]:
+        same = sum(a[head] == b[head] for a, b in zip(f32, int8))
+        print(f"{head}: int8 and F32 labels agree on {same} of {len(texts)} {'dev' if args.dev_only else 'shared'} texts ({100 * same / len(texts):.2f}%)")
+
+
+if __name__ == "__main__":
+    main()
