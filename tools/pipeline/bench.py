@@ -121,6 +121,7 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--model", default=str(ROOT / "models" / "finsent-minilm"))
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--precision", default="auto", choices=["auto", "int8", "f32"], help="engine.precision of both runs")
     args = p.parse_args()
     release = ROOT / ".build" / "release"
     for binary in ["monitord", "monitorctl"]:
@@ -133,7 +134,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="finsent-bench-"))
     config = {
         "database": str(folder / "bench.sqlite"), "model": args.model,
-        "engine": {"threads": args.threads, "batchSize": args.batch, "maxLength": 128},
+        "engine": {"threads": args.threads, "batchSize": args.batch, "maxLength": 128, "precision": args.precision},
         "feeds": [{"id": f"bench{f}", "url": f"http://127.0.0.1:{port}/feed{f}.xml", "interval": "1h"} for f in range(args.feeds)],
         "watchlist": [{"symbol": s, "names": [n]} for s, n in TICKERS],
         "rules": [{"id": "neg-share", "metric": "negativeShare", "window": "1h", "above": 0.6, "minItems": 10, "cooldown": "1h"},
@@ -145,7 +146,7 @@ def main() -> None:
     # Baseline: the engine alone on the texts the pipeline scores (URLs dropped, as monitord does), same batch and threads.
     model_texts = [" ".join(w for w in t.split(" ") if not w.startswith(("http://", "https://", "www."))).strip() for t in texts[:3000]]
     engine = subprocess.run([str(release / "monitorctl"), "bench", "encode", "--model", args.model, "--batch", str(args.batch),
-                             "--threads", str(args.threads)], input="\n".join(t.replace("\n", " ") for t in model_texts) + "\n",
+                             "--threads", str(args.threads), "--precision", args.precision], input="\n".join(t.replace("\n", " ") for t in model_texts) + "\n",
                             capture_output=True, text=True)
     if engine.returncode != 0:
         sys.exit(f"monitorctl bench encode failed: {engine.stderr}")
@@ -181,7 +182,8 @@ def main() -> None:
         "items": items, "scored": scores, "mentions": mentions, "seconds": round(seconds, 2),
         "pipeline_items_per_second": round(rate, 1), "engine_items_per_second": round(engine_rate, 1),
         "ratio_pipeline_to_engine": round(rate / engine_rate, 3) if engine_rate else None,
-        "threads": args.threads, "batch": args.batch, "cpus": os.cpu_count(),
+        "threads": args.threads, "batch": args.batch, "precision": json.loads(engine.stdout.strip().splitlines()[-1])["precision"],
+        "cpus": os.cpu_count(),
     }
     print(json.dumps(result))
     if scores < args.items:

@@ -12,7 +12,9 @@ import Transformer
 /// One inference executor (a serial queue; the engine spreads each batch over
 /// `engine.threads` cores) takes whatever is waiting, up to `engine.batchSize` texts. Each
 /// batch goes classify → `ScoreBatch` (risk, entity tagging) → one store transaction, and then
-/// wakes the alert service. Batches are claimed (`cluster.leaseTimeout`), so instances sharing a
+/// wakes the alert service. The rest overlaps the next batch's inference: while batch N is
+/// classified, batch N−1's records are made and written and batch N+1 is claimed (one write in
+/// flight, in batch order). Batches are claimed (`cluster.leaseTimeout`), so instances sharing a
 /// PostgreSQL database score different items; a batch whose instance died is scored by another
 /// once its claim runs out (the cursor goes back to the oldest unscored item when idle).
 ///
@@ -54,23 +56,39 @@ public final class ScoringService: Service, @unchecked Sendable {
             var cursor = start
             var rewound = time.now
             var batcher = ScoreBatch.Cache()
+            // While a batch is classified, the previous batch's scores are written and the next batch
+            // is claimed, so the cores do not wait for the database between batches.
+            var writing: Task<Void, any Error>?
+            var prefetched: ClaimedBatch?
             while !Task.isCancelled {
                 let (config, generation) = current.configAndGeneration
-                let claim = Lease(owner: instanceID, now: time.now, duration: config.cluster.leaseTimeout)
-                let batch = try await store.unscoredItems(after: cursor, modelVersion: modelVersion, limit: config.engine.batchSize,
-                                                          publishedSince: nil, claim: claim)
+                let claimed: ClaimedBatch
+                if let prefetched { claimed = prefetched } else { claimed = try await claim(after: cursor, config: config) }
+                prefetched = nil
+                let batch = claimed.items
                 if let last = batch.last {
-                    try await score(batch, using: batcher.batch(for: config, generation: generation))
-                    if time.now > claim.until {
-                        logger.warning("a batch took longer than cluster.leaseTimeout: another instance may have scored it too",
-                                       metadata: ["items": "\(batch.count)", "lease_timeout": "\(DurationText.format(config.cluster.leaseTimeout))"])
-                    }
                     cursor = last.id
-                    backlog.set(try await store.countItems(after: cursor))
-                    scoresWritten.notify()
+                    let started = ContinuousClock.now
+                    let texts = batch.map { Self.text(title: $0.title, summary: $0.summary) }
+                    async let classified = classify(texts)
+                    try await writing?.value
+                    writing = nil
+                    if batch.count == config.engine.batchSize {
+                        prefetched = try await claim(after: cursor, config: config)
+                    }
+                    let scorer = batcher.batch(for: config, generation: generation), results = await classified
+                    // Risk, tagging and the records are made in the write's task too: the next batch's
+                    // inference starts at once.
+                    writing = Task { [self] in
+                        let scored = try scorer.records(for: batch, texts: texts, results: results, modelVersion: modelVersion,
+                                                        at: time.now)
+                        try await write(scored, of: claimed, started: started, config: config)
+                    }
                 }
                 stats.heartbeat()
                 if batch.count < config.engine.batchSize {
+                    try await writing?.value
+                    writing = nil
                     // Caught up. Items other instances claimed lie behind the cursor; if one of them died,
                     // its claims run out, so once per lease period the cursor goes back to the oldest unscored item.
                     if time.now.timeIntervalSince(rewound) >= config.cluster.leaseTimeout.seconds {
@@ -80,7 +98,45 @@ public final class ScoringService: Service, @unchecked Sendable {
                     await itemsStored.wait(timeout: .seconds(1))
                 }
             }
+            try await writing?.value
         }
+    }
+
+    /// Items claimed for scoring by this instance, with the claim.
+    struct ClaimedBatch: Sendable {
+        let items: [UnscoredItem]
+        let claim: Lease
+    }
+
+    private func claim(after cursor: Int64, config: MonitorConfig) async throws -> ClaimedBatch {
+        let claim = Lease(owner: instanceID, now: time.now, duration: config.cluster.leaseTimeout)
+        let items = try await store.unscoredItems(after: cursor, modelVersion: modelVersion, limit: config.engine.batchSize,
+                                                  publishedSince: nil, claim: claim)
+        return ClaimedBatch(items: items, claim: claim)
+    }
+
+    /// Every head's label, probabilities and explanation, on the inference queue.
+    private func classify(_ texts: [String]) async -> [Classification] {
+        await withCheckedContinuation { continuation in
+            inference.async { [self] in
+                continuation.resume(returning: classifier.classify(texts, batchSize: texts.count, explain: true))
+            }
+        }
+    }
+
+    /// One batch's scores and mentions in one transaction (finished even when the service is stopping).
+    private func write(_ scored: [ScoredItem], of batch: ClaimedBatch, started: ContinuousClock.Instant,
+                       config: MonitorConfig) async throws {
+        try await uncancelled { [store] in try await store.writeScores(scored) }
+        let elapsed = ContinuousClock.now - started
+        stats.recordBatch(size: batch.items.count, total: elapsed)
+        logger.debug("scored", metadata: ["items": "\(batch.items.count)", "ms": "\(Int(elapsed.seconds * 1000))"])
+        if time.now > batch.claim.until {
+            logger.warning("a batch took longer than cluster.leaseTimeout: another instance may have scored it too",
+                           metadata: ["items": "\(batch.items.count)", "lease_timeout": "\(DurationText.format(config.cluster.leaseTimeout))"])
+        }
+        if let last = batch.items.last { backlog.set(try await store.countItems(after: last.id)) }
+        scoresWritten.notify()
     }
 
     /// The text the model reads: the title, then the summary unless it only repeats the title;
@@ -100,20 +156,5 @@ public final class ScoringService: Service, @unchecked Sendable {
             !(word.hasPrefix("http://") || word.hasPrefix("https://") || word.hasPrefix("www.") || word.hasPrefix("(http"))
         }
         return kept.joined(separator: " ").trimmingCharacters(in: .whitespaces)
-    }
-
-    func score(_ batch: [UnscoredItem], using scorer: ScoreBatch) async throws {
-        let started = ContinuousClock.now
-        let texts = batch.map { Self.text(title: $0.title, summary: $0.summary) }
-        let results = await withCheckedContinuation { continuation in
-            inference.async { [self] in
-                continuation.resume(returning: classifier.classify(texts, batchSize: batch.count, explain: true))
-            }
-        }
-        let scored = try scorer.records(for: batch, texts: texts, results: results, modelVersion: modelVersion, at: time.now)
-        try await uncancelled { [store] in try await store.writeScores(scored) }
-        let elapsed = ContinuousClock.now - started
-        stats.recordBatch(size: batch.count, total: elapsed)
-        logger.debug("scored", metadata: ["items": "\(batch.count)", "ms": "\(Int(elapsed.seconds * 1000))"])
     }
 }

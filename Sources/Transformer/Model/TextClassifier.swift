@@ -72,26 +72,27 @@ public final class TextClassifier {
 
     /// Classifies texts with every head, in batches of up to `batchSize` texts of similar length.
     public func classify(_ texts: [String], batchSize: Int = 32, explain: Bool = false) -> [Classification] {
-        var results = [Classification?](repeating: nil, count: texts.count)
+        let results = ResultSlots<Classification>(count: texts.count)
         run(texts, batchSize: batchSize, explain: explain) { index, encoding, output, row in
             let predictions = self.predict(output: output, sequence: row)
             let explanation = explain ? self.explanation(text: texts[index], encoding: encoding,
                                                          attention: output.clsAttention![row]) : nil
             results[index] = Classification(heads: predictions, explanation: explanation)
         }
-        return results.map { $0! }
+        return (0..<texts.count).map { results[$0]! }
     }
 
     /// One vector per text: the mean of its token states (`mean`, as sentence-transformers), [CLS]'s state, or the pooler output.
     public func embed(_ texts: [String], pooling: HeadConfig.Pooling = .mean, batchSize: Int = 32) -> [[Float]] {
-        var results = [[Float]](repeating: [], count: texts.count)
+        let results = ResultSlots<[Float]>(count: texts.count)
         run(texts, batchSize: batchSize, explain: false) { index, _, output, row in
             results[index] = self.pool(output, sequence: row, pooling: pooling)
         }
-        return results
+        return (0..<texts.count).map { results[$0]! }
     }
 
     /// Tokenizes, orders by length, runs batches, and hands each text's row back with its input index.
+    /// `body` runs on the worker that encoded the text (heads and explanations in parallel too), once per text.
     private func run(_ texts: [String], batchSize: Int, explain: Bool,
                      _ body: (_ index: Int, _ encoding: Encoding, _ output: EncoderOutput, _ row: Int) -> Void) {
         var scratch = WordPieceTokenizer.Scratch()
@@ -104,36 +105,42 @@ public final class TextClassifier {
         let order = encodings.indices.sorted { encodings[$0].count < encodings[$1].count }
         for start in stride(from: 0, to: order.count, by: max(1, batchSize)) {
             let batch = Array(order[start..<min(start + max(1, batchSize), order.count)])
-            for (part, output) in forward(batch.map { encodings[$0].ids }, explain: explain) {
+            forward(batch.map { encodings[$0].ids }, explain: explain) { part, output in
                 for (row, index) in part.map({ batch[$0] }).enumerated() { body(index, encodings[index], output, row) }
             }
         }
     }
 
-    /// Runs one batch, split between the workers when it has more than one text.
-    /// Returns each part's positions in `sequences` with its output.
-    private func forward(_ sequences: [[Int32]], explain: Bool) -> [(Range<Int>, EncoderOutput)] {
+    /// Runs one batch, split between the workers when it has more than one text; `each` gets each
+    /// part's positions in `sequences` with its output, on the part's worker.
+    private func forward(_ sequences: [[Int32]], explain: Bool, _ each: (Range<Int>, EncoderOutput) -> Void) {
         let parts = min(workers.count, sequences.count)
         guard parts > 1 else {
-            return [(sequences.indices, encoder.forward(sequences, captureCLSAttention: explain, threads: threads))]
+            each(sequences.indices, encoder.forward(sequences, captureCLSAttention: explain, threads: threads))
+            return
         }
-        // Contiguous parts with about equal token counts (the batch is ordered by length).
-        let total = sequences.reduce(0) { $0 + $1.count }
+        // Contiguous parts with about equal work (the batch is ordered by length). Dense layers cost
+        // per token, attention per pair of tokens: at 28 tokens attention is about a fifth of the
+        // time (perf, int8), so a text of L tokens costs about L + L²/100. Splitting by tokens
+        // alone left the worker with the long texts behind when lengths are mixed (the daemon's
+        // batches arrive in feed order), the other core idle.
+        func cost(_ sequence: [Int32]) -> Int { sequence.count * (100 + sequence.count) }
+        let total = sequences.reduce(0) { $0 + cost($1) }
         var bounds = [0]
         var running = 0
         for (index, sequence) in sequences.enumerated() where bounds.count < parts {
-            running += sequence.count
+            running += cost(sequence)
             if running * parts >= total * bounds.count, index + 1 < sequences.count { bounds.append(index + 1) }
         }
         bounds.append(sequences.count)
         let ranges = zip(bounds, bounds.dropFirst()).map { $0..<$1 }
-        let results = ResultSlots<EncoderOutput>(count: ranges.count)
-        // Each worker is used by exactly one iteration, so sharing the array is safe.
+        // Each worker is used by exactly one iteration, so sharing the array is safe; `each` only
+        // reads the classifier and writes the slots of its own part's texts.
         nonisolated(unsafe) let workers = self.workers
+        nonisolated(unsafe) let each = each
         DispatchQueue.concurrentPerform(iterations: ranges.count) { part in
-            results[part] = workers[part].forward(Array(sequences[ranges[part]]), captureCLSAttention: explain)
+            each(ranges[part], workers[part].forward(Array(sequences[ranges[part]]), captureCLSAttention: explain))
         }
-        return ranges.enumerated().map { ($1, results[$0]!) }
     }
 
     private func pool(_ output: EncoderOutput, sequence: Int, pooling: HeadConfig.Pooling) -> [Float] {
