@@ -13,7 +13,9 @@ public final class TextClassifier {
     public let folder: String
     public let tokenizer: WordPieceTokenizer
     public let encoder: BertEncoder
-    /// One encoder per worker (the first is `encoder`); they share the weights.
+    /// One encoder per part of a batch (the first is `encoder`); they share the weights. A batch is
+    /// cut in twice as many parts as threads, which take them as they finish: a thread held up
+    /// (by the daemon's other work on the same cores) no longer leaves the others waiting.
     private let workers: [BertEncoder]
     /// Threads used for one batch.
     public let threads: Int
@@ -59,7 +61,7 @@ public final class TextClassifier {
         }
         self.threads = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 8))
         self.folder = folder
-        workers = (0..<self.threads).map { _ in BertEncoder(config: config, weights: weights) }
+        workers = (0..<(self.threads == 1 ? 1 : 2 * self.threads)).map { _ in BertEncoder(config: config, weights: weights) }
         encoder = workers[0]
         heads = weights.heads.map(\.config)
         self.maxLength = max(2, min(maxLength, config.maxPositions))
