@@ -1,6 +1,7 @@
 @testable import Config
 import Foundation
 import Testing
+import Transformer
 @testable import Monitor
 
 @Suite("Configuration")
@@ -47,6 +48,14 @@ struct ConfigLoaderTests {
         #expect(config.api.port == 8787)
         #expect(config.feeds.isEmpty && config.rules.isEmpty && config.webhooks.isEmpty)
         #expect(config.logLevel == .info)
+        #expect(config.engine.precision == .auto)
+    }
+
+    @Test("engine.precision picks the dense layers' arithmetic", arguments: [Precision.auto, .int8, .f32])
+    func precision(_ precision: Precision) throws {
+        let json = configJSON(extra: #", "engine": {"threads": 1, "precision": "\#(precision.rawValue)"}"#)
+        let config = try ConfigLoader.parse(Array(json.utf8), file: "/etc/finsent/config.json", environment: [:])
+        #expect(config.engine.precision == precision)
     }
 
     @Test("webhook secrets come from the environment or a file, several for rotation, never printed")

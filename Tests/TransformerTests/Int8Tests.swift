@@ -56,19 +56,29 @@ struct Int8Tests {
     }
 
     @Test("the int8 kernel is within its quantization bound of exact arithmetic, VNNI and portable C alike",
-          arguments: [(1, 384, 1152), (9, 37, 45), (30, 1536, 384), (17, 384, 3)])
-    func kernel(_ rows: Int, _ inputs: Int, _ outputs: Int) {
+          arguments: [(1, 384, 1152), (9, 37, 45), (12, 1536, 64), (17, 384, 3)])
+    func kernel(_ rows: Int, _ inputs: Int, _ outputs: Int) async throws {
+        try await offPool { Self.checkKernel(rows, inputs, outputs) }
+    }
+
+    static func checkKernel(_ rows: Int, _ inputs: Int, _ outputs: Int) {
         let layer = Layer(rows: rows, inputs: inputs, outputs: outputs, seed: UInt64(rows * 1000 + inputs))
         let exact = layer.exact()
         let portable = layer.int8(portable: true)
         // Per element: |Σ (x·w − x̃·w̃)| ≤ Σ |x|·sw/2 + |w|·sx/2 + sx·sw/4 (rounding half a step each).
-        for r in 0..<rows {
+        let rowSteps = (0..<rows).map { r in
             let x = layer.input[(r * inputs)..<((r + 1) * inputs)]
-            let sx = Double((x.max()! - min(0, x.min()!)) / 255)
+            return (step: Double((x.max()! - min(0, x.min()!)) / 255), absSum: x.reduce(0.0) { $0 + Double(abs($1)) })
+        }
+        let columnSteps = (0..<outputs).map { c in
+            let w = layer.weight[(c * inputs)..<((c + 1) * inputs)]
+            return (step: Double(w.map(abs).max()! / 127), absSum: w.reduce(0.0) { $0 + Double(abs($1)) })
+        }
+        for r in 0..<rows {
+            let (sx, xSum) = rowSteps[r]
             for c in 0..<outputs {
-                let w = layer.weight[(c * inputs)..<((c + 1) * inputs)]
-                let sw = Double(w.map(abs).max()! / 127)
-                let bound = zip(x, w).reduce(0.0) { $0 + Double(abs($1.0)) * sw / 2 + Double(abs($1.1)) * sx / 2 + sx * sw / 4 }
+                let (sw, wSum) = columnSteps[c]
+                let bound = xSum * sw / 2 + wSum * sx / 2 + Double(inputs) * sx * sw / 4
                 let error = abs(Double(portable[r * outputs + c]) - exact[r * outputs + c])
                 #expect(error <= bound * 1.01 + 1e-5, "row \(r) column \(c): off by \(error), bound \(bound)")
             }
@@ -94,7 +104,11 @@ struct Int8Tests {
     }
 
     @Test("the shipped model in int8: logits of the 50 reference texts within 0.25 of F32, same labels")
-    func referenceTexts() throws {
+    func referenceTexts() async throws {
+        try await offPool { try Self.checkReferenceTexts() }
+    }
+
+    static func checkReferenceTexts() throws {
         let reference = try DefaultModelReference.load()
         let texts = reference.cases.map(\.text)
         let f32 = try TextClassifier(folder: defaultModelFolder, threads: 2, precision: .f32).classify(texts)
@@ -115,7 +129,11 @@ struct Int8Tests {
     /// judged on the Twitter dev split and PhraseBank valid together (1,437 texts): on either
     /// alone one borderline text is 0.1–0.2 points (README "int8", accuracy).
     @Test("accuracy gate: int8 loses at most 0.3 points of sentiment weighted F1 and of topic accuracy, agrees on ≥ 99% of labels")
-    func accuracyGate() throws {
+    func accuracyGate() async throws {
+        try await offPool { try Self.checkAccuracyGate() }
+    }
+
+    static func checkAccuracyGate() throws {
         let sets = try DevSplits.load()
         let f32 = try TextClassifier(folder: defaultModelFolder, threads: 2, precision: .f32)
         let int8 = try TextClassifier(folder: defaultModelFolder, threads: 2, precision: .int8)
@@ -142,6 +160,15 @@ struct Int8Tests {
         let agreement = Double(agreed) / Double(total)
         print("int8 and F32 labels agree on \(agreed) of \(total) (text, head) pairs (\(agreement))")
         #expect(agreement >= 0.99, "labels agree on \(agreed) of \(total)")
+    }
+}
+
+/// Runs CPU-heavy work on a thread of its own: a test running it on the cooperative pool
+/// holds one of its two threads (on a 2-core machine) for that long, and the process tests,
+/// which wait on the pool, miss their deadlines.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }
 
