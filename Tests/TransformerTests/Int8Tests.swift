@@ -50,7 +50,7 @@ struct Int8Tests {
             CKernels_int8_quantize_rows(input, &q, &rowScales, &zeros, rows, inputs, portable ? 1 : 0)
             var out = [Float](repeating: .nan, count: rows * outputs)
             CKernels_int8_linear(&out, q, rowScales, zeros, packed, scales, sums, bias, rows, inputs, outputs,
-                                 0, columns / panel, portable ? 1 : 0)
+                                 0, columns / panel, CKERNELS_ACTIVATION_NONE, portable ? 1 : 0)
             return out
         }
     }

@@ -79,10 +79,18 @@ void CKernels_int8_pack_weight(const float *weight, int8_t *packed, float *scale
 void CKernels_int8_quantize_rows(const float *x, uint8_t *q, float *scales, int32_t *zeros, long rows, long in,
                                  int portable);
 
-/// out (rows, out) = dequantized (q · qwᵀ) + bias, for output panels [first, end) only.
+/// Activations CKernels_int8_linear applies to its output as it stores it (the same functions
+/// as CKernels_gelu_erf, CKernels_gelu_tanh and CKernels_relu).
+#define CKERNELS_ACTIVATION_NONE 0
+#define CKERNELS_ACTIVATION_GELU_ERF 1
+#define CKERNELS_ACTIVATION_GELU_TANH 2
+#define CKERNELS_ACTIVATION_RELU 3
+
+/// out (rows, out) = activation(dequantized (q · qwᵀ) + bias), for output panels [first, end) only.
 void CKernels_int8_linear(float *out, const uint8_t *q, const float *row_scales, const int32_t *row_zeros,
                           const int8_t *packed, const float *column_scales, const int32_t *sums, const float *bias,
-                          long rows, long in, long out_features, long first_panel, long end_panel, int portable);
+                          long rows, long in, long out_features, long first_panel, long end_panel, int activation,
+                          int portable);
 
 /// The peak microbenchmark: `iterations` × 24 independent vpdpbusd on 512-bit registers
 /// (24 · 64 multiply-adds = 3,072 integer operations each). −1 without VNNI.

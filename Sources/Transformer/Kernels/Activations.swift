@@ -18,6 +18,15 @@ public enum Activation: String, Sendable {
         }
     }
 
+    /// The code `CKernels_int8_linear` applies the same function by.
+    var kernelCode: Int32 {
+        switch self {
+        case .gelu: CKERNELS_ACTIVATION_GELU_ERF
+        case .geluTanh: CKERNELS_ACTIVATION_GELU_TANH
+        case .relu: CKERNELS_ACTIVATION_RELU
+        }
+    }
+
     /// Applies the activation in place.
     func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
         switch self {

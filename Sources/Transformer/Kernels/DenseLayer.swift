@@ -11,12 +11,16 @@ enum DenseLayer: Sendable {
         }
     }
 
-    /// out (rows, out) = input (rows, in)·Wᵀ + b, using `threads` threads.
+    /// out (rows, out) = activation(input (rows, in)·Wᵀ + b), using `threads` threads. int8 applies
+    /// the activation as it stores each panel; F32 in a pass of its own.
     func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, threads: Int,
-               scratch: QuantizedRows) {
+               scratch: QuantizedRows, activation: Activation? = nil) {
         switch self {
-        case .f32(let linear): linear.apply(out, input, rows: rows, threads: threads)
-        case .int8(let linear): linear.apply(out, input, rows: rows, threads: threads, scratch: scratch)
+        case .f32(let linear):
+            linear.apply(out, input, rows: rows, threads: threads)
+            activation?.apply(out, count: rows * linear.outFeatures)
+        case .int8(let linear):
+            linear.apply(out, input, rows: rows, threads: threads, scratch: scratch, activation: activation)
         }
     }
 }

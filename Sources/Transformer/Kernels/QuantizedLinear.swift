@@ -31,10 +31,12 @@ struct QuantizedLinear: Sendable {
 
     var panels: Int { (outFeatures + Int(CKERNELS_INT8_PANEL) - 1) / Int(CKERNELS_INT8_PANEL) }
 
-    /// out (rows, outFeatures) = input (rows, inFeatures)·Wᵀ + b; the rows are quantized into
-    /// `scratch` once, then the output panels are split between `threads` threads.
+    /// out (rows, outFeatures) = activation(input (rows, inFeatures)·Wᵀ + b); the rows are quantized
+    /// into `scratch` once, then the output panels are split between `threads` threads (the
+    /// activation runs in the same pass, on each thread's panels).
     func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, threads: Int,
-               scratch: QuantizedRows) {
+               scratch: QuantizedRows, activation: Activation?) {
+        let activation = activation?.kernelCode ?? CKERNELS_ACTIVATION_NONE
         guard rows > 0 else { return }
         let (quantized, scalesOfRows, zerosOfRows) = scratch.reserve(rows: rows, inFeatures: inFeatures)
         nonisolated(unsafe) let q = quantized, rowScales = scalesOfRows, rowZeros = zerosOfRows
@@ -43,13 +45,14 @@ struct QuantizedLinear: Sendable {
         let parts = min(threads, panels)
         if parts <= 1 {
             CKernels_int8_linear(out, q, rowScales, rowZeros, packed.pointer, scales.pointer, sums.pointer, bias.pointer,
-                                 rows, inFeatures, outFeatures, 0, panels, 0)
+                                 rows, inFeatures, outFeatures, 0, panels, activation, 0)
             return
         }
         nonisolated(unsafe) let out = out
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             CKernels_int8_linear(out, q, rowScales, rowZeros, packed.pointer, scales.pointer, sums.pointer, bias.pointer,
-                                 rows, inFeatures, outFeatures, panels * part / parts, panels * (part + 1) / parts, 0)
+                                 rows, inFeatures, outFeatures, panels * part / parts, panels * (part + 1) / parts,
+                                 activation, 0)
         }
     }
 }

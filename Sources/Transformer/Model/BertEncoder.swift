@@ -61,7 +61,6 @@ public final class BertEncoder {
         var clsPacked = [Float](repeating: 0, count: captureCLSAttention ? total : 0)
 
         let attentionScratch = attentionBuffer.reserve((longest + config.headSize) * ((longest + 15) / 16 * 16))
-        let inner = config.intermediateSize
         for (layerIndex, layer) in weights.layers.enumerated() {
             layer.qkv.apply(qkvRows, x, rows: total, threads: threads, scratch: quantized)
             let captureHere = captureCLSAttention && layerIndex == weights.layers.count - 1
@@ -78,8 +77,7 @@ public final class BertEncoder {
             CKernels_add_layer_norm(x, projectedRows, total, width,
                                     layer.attentionNormGamma.pointer, layer.attentionNormBeta.pointer, config.layerNormEpsilon)
             // x = LayerNorm(x + act(x·Wiᵀ + bi)·Woᵀ + bo)
-            layer.intermediate.apply(inter, x, rows: total, threads: threads, scratch: quantized)
-            config.activation.apply(inter, count: total * inner)
+            layer.intermediate.apply(inter, x, rows: total, threads: threads, scratch: quantized, activation: config.activation)
             layer.output.apply(projectedRows, inter, rows: total, threads: threads, scratch: quantized)
             CKernels_add_layer_norm(x, projectedRows, total, width,
                                     layer.outputNormGamma.pointer, layer.outputNormBeta.pointer, config.layerNormEpsilon)
