@@ -96,4 +96,23 @@ void CKernels_int8_linear(float *out, const uint8_t *q, const float *row_scales,
 /// (24 · 64 multiply-adds = 3,072 integer operations each). −1 without VNNI.
 long CKernels_int8_peak_loop(long iterations);
 
+// ---- helper threads for one layer's work (pool.c) ----
+
+typedef void (*CKernelsPartFunction)(void *context, long part);
+typedef struct CKernelsPool CKernelsPool;
+
+/// A pool for `threads` threads in all: the caller of CKernels_pool_run and threads − 1 helpers,
+/// which spin briefly after each run, then sleep. NULL when out of memory.
+CKernelsPool *CKernels_pool_create(long threads);
+
+/// Threads that take part in a run (the caller included).
+long CKernels_pool_threads(const CKernelsPool *pool);
+
+/// Calls function(context, part) once for every part in [0, parts), the caller and the helpers
+/// taking parts as they finish; returns when all are done. One run at a time per pool.
+void CKernels_pool_run(CKernelsPool *pool, CKernelsPartFunction function, void *context, long parts);
+
+/// Stops and joins the helpers, frees the pool.
+void CKernels_pool_destroy(CKernelsPool *pool);
+
 #endif

@@ -11,16 +11,16 @@ enum DenseLayer: Sendable {
         }
     }
 
-    /// out (rows, out) = activation(input (rows, in)·Wᵀ + b), using `threads` threads. int8 applies
-    /// the activation as it stores each panel; F32 in a pass of its own.
-    func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, threads: Int,
+    /// out (rows, out) = activation(input (rows, in)·Wᵀ + b), on the threads of `pool` (or this one).
+    /// int8 applies the activation as it stores each panel; F32 in a pass of its own.
+    func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, pool: WorkerPool?,
                scratch: QuantizedRows, activation: Activation? = nil) {
         switch self {
         case .f32(let linear):
-            linear.apply(out, input, rows: rows, threads: threads)
+            linear.apply(out, input, rows: rows, pool: pool)
             activation?.apply(out, count: rows * linear.outFeatures)
         case .int8(let linear):
-            linear.apply(out, input, rows: rows, threads: threads, scratch: scratch, activation: activation)
+            linear.apply(out, input, rows: rows, pool: pool, scratch: scratch, activation: activation)
         }
     }
 }

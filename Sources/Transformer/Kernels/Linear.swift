@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 
 /// A dense layer, y = x·Wᵀ + b, with W packed once at load for `CKernels_linear`.
 ///
@@ -26,18 +25,16 @@ struct PackedLinear: Sendable {
     var panels: Int { (outFeatures + Int(CKERNELS_PANEL) - 1) / Int(CKERNELS_PANEL) }
 
     /// out (rows, outFeatures) = input (rows, inFeatures)·Wᵀ + b, the output columns split
-    /// between `threads` threads (each computes whole panels).
-    func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, threads: Int = 1) {
+    /// between the threads of `pool` (each computes whole panels), or on this thread alone.
+    func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, pool: WorkerPool? = nil) {
         guard rows > 0 else { return }
         let panels = self.panels
-        let parts = min(threads, panels)
-        if parts <= 1 {
+        let parts = min(pool?.threads ?? 1, panels)
+        guard let pool, parts > 1 else {
             CKernels_linear(out, input, packed.pointer, bias.pointer, rows, inFeatures, outFeatures, 0, panels)
             return
         }
-        nonisolated(unsafe) let out = out
-        nonisolated(unsafe) let input = input
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        pool.run(parts: parts) { part in
             CKernels_linear(out, input, packed.pointer, bias.pointer, rows, inFeatures, outFeatures,
                             panels * part / parts, panels * (part + 1) / parts)
         }

@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 
 /// A dense layer in int8, y ≈ x·Wᵀ + b: W quantized once at load (symmetric, one scale per
 /// output column) and packed for `CKernels_int8_linear`; x quantized per row on each call
@@ -32,24 +31,23 @@ struct QuantizedLinear: Sendable {
     var panels: Int { (outFeatures + Int(CKERNELS_INT8_PANEL) - 1) / Int(CKERNELS_INT8_PANEL) }
 
     /// out (rows, outFeatures) = activation(input (rows, inFeatures)·Wᵀ + b); the rows are quantized
-    /// into `scratch` once, then the output panels are split between `threads` threads (the
+    /// into `scratch` once, then the output panels are split between the threads of `pool` (the
     /// activation runs in the same pass, on each thread's panels).
-    func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, threads: Int,
+    func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, pool: WorkerPool?,
                scratch: QuantizedRows, activation: Activation?) {
         let activation = activation?.kernelCode ?? CKERNELS_ACTIVATION_NONE
         guard rows > 0 else { return }
         let (quantized, scalesOfRows, zerosOfRows) = scratch.reserve(rows: rows, inFeatures: inFeatures)
-        nonisolated(unsafe) let q = quantized, rowScales = scalesOfRows, rowZeros = zerosOfRows
+        let (q, rowScales, rowZeros) = (quantized, scalesOfRows, zerosOfRows)
         CKernels_int8_quantize_rows(input, q, rowScales, rowZeros, rows, inFeatures, 0)
         let panels = self.panels
-        let parts = min(threads, panels)
-        if parts <= 1 {
+        let parts = min(pool?.threads ?? 1, panels)
+        guard let pool, parts > 1 else {
             CKernels_int8_linear(out, q, rowScales, rowZeros, packed.pointer, scales.pointer, sums.pointer, bias.pointer,
                                  rows, inFeatures, outFeatures, 0, panels, activation, 0)
             return
         }
-        nonisolated(unsafe) let out = out
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        pool.run(parts: parts) { part in
             CKernels_int8_linear(out, q, rowScales, rowZeros, packed.pointer, scales.pointer, sums.pointer, bias.pointer,
                                  rows, inFeatures, outFeatures, panels * part / parts, panels * (part + 1) / parts,
                                  activation, 0)

@@ -27,6 +27,8 @@ public final class BertEncoder {
     private let hidden = FloatBuffer(), qkv = FloatBuffer(), context = FloatBuffer()
     private let projected = FloatBuffer(), intermediate = FloatBuffer(), attentionBuffer = FloatBuffer()
     private let quantized = QuantizedRows()
+    /// Helper threads for `forward(threads:)` above 1, made on first use.
+    private var workerPool: WorkerPool?
 
     /// The dense layers' precision (`f32` or `int8`).
     public var precision: Precision { weights.precision }
@@ -54,6 +56,8 @@ public final class BertEncoder {
         let projectedRows = projected.reserve(total * width) // (T, H)
         let inter = intermediate.reserve(total * config.intermediateSize) // (T, I)
         let longest = lengths.max() ?? 0
+        if threads > 1, workerPool?.threads != threads { workerPool = WorkerPool(threads: threads) }
+        let pool = threads > 1 ? workerPool : nil
 
         embed(sequences, into: x)
         var layerStates: [[Float]]? = captureLayers ? [Array(UnsafeBufferPointer(start: x, count: total * width))] : nil
@@ -62,7 +66,7 @@ public final class BertEncoder {
 
         let attentionScratch = attentionBuffer.reserve((longest + config.headSize) * ((longest + 15) / 16 * 16))
         for (layerIndex, layer) in weights.layers.enumerated() {
-            layer.qkv.apply(qkvRows, x, rows: total, threads: threads, scratch: quantized)
+            layer.qkv.apply(qkvRows, x, rows: total, pool: pool, scratch: quantized)
             let captureHere = captureCLSAttention && layerIndex == weights.layers.count - 1
             clsPacked.withUnsafeMutableBufferPointer { cls in
                 for (sequence, length) in lengths.enumerated() {
@@ -73,12 +77,12 @@ public final class BertEncoder {
                 }
             }
             // x = LayerNorm(x + context·Woᵀ + bo)
-            layer.attentionOutput.apply(projectedRows, contextRows, rows: total, threads: threads, scratch: quantized)
+            layer.attentionOutput.apply(projectedRows, contextRows, rows: total, pool: pool, scratch: quantized)
             CKernels_add_layer_norm(x, projectedRows, total, width,
                                     layer.attentionNormGamma.pointer, layer.attentionNormBeta.pointer, config.layerNormEpsilon)
             // x = LayerNorm(x + act(x·Wiᵀ + bi)·Woᵀ + bo)
-            layer.intermediate.apply(inter, x, rows: total, threads: threads, scratch: quantized, activation: config.activation)
-            layer.output.apply(projectedRows, inter, rows: total, threads: threads, scratch: quantized)
+            layer.intermediate.apply(inter, x, rows: total, pool: pool, scratch: quantized, activation: config.activation)
+            layer.output.apply(projectedRows, inter, rows: total, pool: pool, scratch: quantized)
             CKernels_add_layer_norm(x, projectedRows, total, width,
                                     layer.outputNormGamma.pointer, layer.outputNormBeta.pointer, config.layerNormEpsilon)
             if captureLayers { layerStates?.append(Array(UnsafeBufferPointer(start: x, count: total * width))) }
