@@ -5,9 +5,9 @@ import CKernels
 /// (asymmetric u8, one scale and zero point per token), sums in int32, dequantized with
 /// the bias as the result is stored.
 struct QuantizedLinear: Sendable {
-    let packed: Int8Storage
+    let packed: AlignedBuffer<Int8>
     let scales: Weights
-    let sums: Int32Storage
+    let sums: AlignedBuffer<Int32>
     let bias: Weights
     let inFeatures: Int
     let outFeatures: Int
@@ -16,8 +16,8 @@ struct QuantizedLinear: Sendable {
     init(weight: UnsafePointer<Float>, bias: Weights, inFeatures: Int, outFeatures: Int) {
         let panel = Int(CKERNELS_INT8_PANEL)
         let columns = (outFeatures + panel - 1) / panel * panel
-        let packed = Int8Storage(count: CKernels_int8_packed_size(inFeatures, outFeatures))
-        let sums = Int32Storage(count: columns)
+        let packed = AlignedBuffer<Int8>(count: CKernels_int8_packed_size(inFeatures, outFeatures))
+        let sums = AlignedBuffer<Int32>(count: columns)
         var scales = [Float](repeating: 0, count: columns)
         CKernels_int8_pack_weight(weight, packed.pointer, &scales, sums.pointer, inFeatures, outFeatures)
         self.packed = packed
@@ -58,45 +58,32 @@ struct QuantizedLinear: Sendable {
 /// One encoder's buffer for quantized activations (u8 rows, per-row scale and zero point),
 /// grown to the largest layer input it has seen.
 final class QuantizedRows {
-    private var bytes = Int8Storage(count: 0)
+    private var bytes = AlignedBuffer<Int8>(count: 0)
     private var scales = FloatBuffer()
-    private var zeros = Int32Storage(count: 0)
+    private var zeros = AlignedBuffer<Int32>(count: 0)
 
     func reserve(rows: Int, inFeatures: Int)
         -> (UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) {
         let size = rows * CKernels_int8_stride(inFeatures)
-        if size > bytes.count { bytes = Int8Storage(count: max(size, bytes.count * 2)) }
-        if rows > zeros.count { zeros = Int32Storage(count: max(rows, zeros.count * 2)) }
+        if size > bytes.count { bytes = AlignedBuffer<Int8>(count: max(size, bytes.count * 2)) }
+        if rows > zeros.count { zeros = AlignedBuffer<Int32>(count: max(rows, zeros.count * 2)) }
         return (UnsafeMutableRawPointer(bytes.pointer).assumingMemoryBound(to: UInt8.self), scales.reserve(rows),
                 zeros.pointer)
     }
 }
 
-/// Heap memory of int8 values, 64-byte aligned (whole cache lines per packed group).
-final class Int8Storage: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Int8>
+/// Zeroed heap memory of `count` values, 64-byte aligned (whole cache lines per packed group).
+final class AlignedBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Element>
     let count: Int
 
     init(count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 64), alignment: 64)
-        raw.initializeMemory(as: Int8.self, repeating: 0, count: max(count, 64))
-        pointer = raw.assumingMemoryBound(to: Int8.self)
+        let bytes = max(count * MemoryLayout<Element>.stride, 64)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        pointer = raw.bindMemory(to: Element.self, capacity: max(count, 1))
     }
 
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
-}
-
-/// Heap memory of Int32 values.
-final class Int32Storage: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Int32>
-    let count: Int
-
-    init(count: Int) {
-        self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-    }
-
-    deinit { pointer.deallocate() }
 }
