@@ -49,4 +49,24 @@ struct ScoreCommandTests {
         #expect(result.status == 1)
         #expect(result.stderr == "monitorctl: \(folder.url.path)/config.json: missing (expected a Hugging Face model folder)\n")
     }
+
+    @Test("--precision picks the dense layers' arithmetic: int8 and f32 logits differ a little, labels agree; a bad value names the choices")
+    func precision() async throws {
+        let model = repositoryRoot.appendingPathComponent("models/finsent-minilm").path
+        let text = "Contoso shares plunge 25% as SEC opens fraud probe"
+        var logits: [String: [Double]] = [:]
+        for precision in ["f32", "int8"] {
+            let result = try await runProduct("monitorctl", ["score", "--model", model, "--logits", "--precision", precision, text])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let heads = try #require(object["heads"] as? [String: [String: Any]])
+            #expect(heads["sentiment"]?["label"] as? String == "negative")
+            logits[precision] = try #require((object["logits"] as? [String: [Double]])?["sentiment"])
+        }
+        let difference = zip(logits["f32"]!, logits["int8"]!).map { abs($0 - $1) }.max() ?? 0
+        #expect(difference > 0 && difference < 0.25, "f32 \(logits["f32"]!) against int8 \(logits["int8"]!)")
+        let bad = try await runProduct("monitorctl", ["score", "--model", model, "--precision", "fp16", text])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("auto") && bad.stderr.contains("int8") && bad.stderr.contains("f32"), "\(bad.stderr)")
+    }
 }
