@@ -125,6 +125,26 @@ struct Int8Tests {
         #expect(largest > 0, "int8 gave F32's exact logits: the int8 path did not run")
     }
 
+    @Test("all-MiniLM-L6-v2 in int8: logits of the 54 PyTorch reference texts within 0.15 (measured 0.10), labels as PyTorch's on ≥ 52",
+          .enabled(if: miniLMAvailable, "run scripts/fetch-test-models.sh (make test does) to fetch all-MiniLM-L6-v2"))
+    func miniLMReference() async throws {
+        try await offPool {
+            let reference = try ReferenceFixture("minilm-cls")
+            let classifier = try TextClassifier(folder: miniLMClassifierFolder, threads: 2, precision: .int8)
+            let results = classifier.classify(reference.manifest.texts.map(\.text), batchSize: 8)
+            var largest: Float = 0, sameLabel = 0
+            for (index, (result, expected)) in zip(results, reference.manifest.texts).enumerated() {
+                let logits = try #require(result.heads.first).logits
+                let difference = maxAbsDifference(logits, expected.logits)
+                largest = max(largest, difference)
+                #expect(difference < 0.15, "text \(index): int8 logits differ from PyTorch's by \(difference)")
+                if argmax(logits) == argmax(expected.logits) { sameLabel += 1 }
+            }
+            print("minilm-cls int8: logits within \(largest) of PyTorch, \(sameLabel) of \(results.count) labels the same")
+            #expect(sameLabel >= 52)
+        }
+    }
+
     /// The accuracy gate: int8 against F32 on the dev data training/train.py reports. Sentiment is
     /// judged on the Twitter dev split and PhraseBank valid together (1,437 texts): on either
     /// alone one borderline text is 0.1–0.2 points (README "int8", accuracy).
