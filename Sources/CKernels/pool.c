@@ -22,8 +22,8 @@ struct CKernelsPool {
     // The current run: written before `claim` publishes it, stable until every part is done.
     CKernelsPartFunction function;
     void *context;
-    _Atomic long parts;
-    // (generation << 32) | next unclaimed part: a part is claimed for one generation only.
+    // generation << 32 | parts << 16 | next unclaimed part, in one word: a part is claimed for
+    // one generation only, and a run's part count can never be read with another run's counter.
     _Atomic uint64_t claim;
     _Atomic long pending;
     _Atomic int stop;
@@ -35,8 +35,8 @@ static void work(CKernelsPool *pool, uint64_t generation) {
     for (;;) {
         uint64_t seen = atomic_load_explicit(&pool->claim, memory_order_acquire);
         if ((seen >> 32) != generation) return;
-        long part = (long)(seen & 0xFFFFFFFFu);
-        if (part >= atomic_load_explicit(&pool->parts, memory_order_relaxed)) return;
+        long parts = (long)((seen >> 16) & 0xFFFF), part = (long)(seen & 0xFFFF);
+        if (part >= parts) return;
         if (!atomic_compare_exchange_weak_explicit(&pool->claim, &seen, seen + 1, memory_order_acq_rel,
                                                    memory_order_acquire))
             continue;
@@ -77,7 +77,6 @@ CKernelsPool *CKernels_pool_create(long threads) {
     atomic_init(&pool->claim, 0);
     atomic_init(&pool->pending, 0);
     atomic_init(&pool->stop, 0);
-    atomic_init(&pool->parts, 0);
     pool->threads = calloc((size_t)(pool->helpers ? pool->helpers : 1), sizeof(pthread_t));
     for (long i = 0; i < pool->helpers; i++)
         if (pthread_create(&pool->threads[i], NULL, helper, pool) != 0) {
@@ -91,12 +90,17 @@ long CKernels_pool_threads(const CKernelsPool *pool) { return pool->helpers + 1;
 
 void CKernels_pool_run(CKernelsPool *pool, CKernelsPartFunction function, void *context, long parts) {
     if (parts <= 0) return;
+    if (parts > 0xFFFF) {  // more parts than the claim word counts: run them here
+        for (long part = 0; part < parts; part++) function(context, part);
+        return;
+    }
+    // Every part of the last run is claimed (its word reads next == parts), so no helper can
+    // claim one and read `function` while it is replaced.
     pool->function = function;
     pool->context = context;
-    atomic_store_explicit(&pool->parts, parts, memory_order_relaxed);
     atomic_store_explicit(&pool->pending, parts, memory_order_relaxed);
-    uint64_t generation = (atomic_load_explicit(&pool->claim, memory_order_relaxed) >> 32) + 1;
-    atomic_store_explicit(&pool->claim, generation << 32, memory_order_release);
+    uint64_t generation = ((atomic_load_explicit(&pool->claim, memory_order_relaxed) >> 32) + 1) & 0xFFFFFFFFu;
+    atomic_store_explicit(&pool->claim, generation << 32 | (uint64_t)parts << 16, memory_order_release);
     // Always through the mutex: a helper checks the generation under it before it waits.
     pthread_mutex_lock(&pool->mutex);
     pthread_cond_broadcast(&pool->wake);
