@@ -228,15 +228,10 @@ static void linear_int8_portable(float *out, const uint8_t *q, const float *row_
     }
 }
 
-static int vnni_kernel = -1;
-
 int CKernels_int8_has_vnni(void) {
-    if (vnni_kernel < 0) {
-        __builtin_cpu_init();
-        vnni_kernel = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
-                      __builtin_cpu_supports("avx512vl");
-    }
-    return vnni_kernel;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
 }
 
 void CKernels_int8_quantize_rows(const float *x, uint8_t *q, float *scales, int32_t *zeros, long rows, long in,

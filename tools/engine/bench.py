@@ -55,24 +55,23 @@ def export_onnx(path):
     return model
 
 
-def ours(texts, batch, runs, precision):
+def monitorctl(arguments, texts):
+    """monitorctl's standard output with the texts on its standard input, one a line."""
     with tempfile.TemporaryFile() as stdin:
         stdin.write(("\n".join(texts) + "\n").encode())
         stdin.seek(0)
-        out = subprocess.run([str(MONITORCTL), "bench", "encode", "--model", str(MODEL), "--batch", str(batch),
-                              "--runs", str(runs), "--threads", "2", "--precision", precision],
-                             stdin=stdin, capture_output=True, check=True)
-    return json.loads(out.stdout)
+        return subprocess.run([str(MONITORCTL), *arguments], stdin=stdin, capture_output=True, check=True).stdout
+
+
+def ours(texts, batch, runs, precision):
+    return json.loads(monitorctl(["bench", "encode", "--model", str(MODEL), "--batch", str(batch), "--runs", str(runs),
+                                  "--threads", "2", "--precision", precision], texts))
 
 
 def our_labels(texts, precision):
     """Argmax of each text's logits from monitorctl score (for int8-vs-F32 agreement)."""
-    with tempfile.TemporaryFile() as stdin:
-        stdin.write(("\n".join(texts) + "\n").encode())
-        stdin.seek(0)
-        out = subprocess.run([str(MONITORCTL), "score", "--model", str(MODEL), "--logits", "--batch", "32",
-                              "--precision", precision], stdin=stdin, capture_output=True, check=True)
-    rows = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    out = monitorctl(["score", "--model", str(MODEL), "--logits", "--batch", "32", "--precision", precision], texts)
+    rows = [json.loads(line) for line in out.decode().split("\n") if line]
     return np.array([int(np.argmax(next(iter(r["logits"].values())))) for r in rows])
 
 

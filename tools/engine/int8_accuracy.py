@@ -9,18 +9,19 @@ import argparse
 import json
 import pathlib
 import subprocess
+import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared/data"
 MONITORCTL = ROOT / ".build/release/monitorctl"
 SPLITS = ROOT / "Tests/TransformerTests/Fixtures/dev-splits.json"
+sys.path[:0] = [str(ROOT / "training"), str(ROOT / "tools/engine")]
+from dev_splits import rows  # noqa: E402  (the same reading of the shared files as the splits)
+from metrics import classification_report  # noqa: E402  (training's weighted F1)
+
 FILES = ["twitter_fin_sentiment_train.jsonl", "twitter_fin_topic_train.jsonl", "phrasebank_train.jsonl",
          "phrasebank_valid.jsonl"]
-
-
-def rows(name):
-    return [json.loads(l) for l in (DATA / name).read_text(encoding="utf-8").split("\n") if l.strip()]
 
 
 def score(model, texts, precision):
@@ -34,17 +35,11 @@ def score(model, texts, precision):
             for line in out.stdout.decode().split("\n") if line]
 
 
-def weighted_f1(predicted, truth):
-    total = 0.0
-    for label in set(truth):
-        tp = sum(p == label and t == label for p, t in zip(predicted, truth))
-        npred = sum(p == label for p in predicted)
-        support = sum(t == label for t in truth)
-        precision = tp / npred if npred else 0.0
-        recall = tp / support
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        total += f1 * support / len(truth)
-    return total
+def score_of(predicted, truth, key):
+    """Weighted F1 or accuracy as training/metrics.py computes them for train.py."""
+    names = sorted(set(truth) | set(predicted))
+    index = {name: i for i, name in enumerate(names)}
+    return classification_report([index[t] for t in truth], [index[p] for p in predicted], names)[key]
 
 
 def main():
@@ -68,10 +63,8 @@ def main():
         data = rows(split["file"])
         truth = [data[line][split["key"]] for line in split["lines"]]
         picked = [index[(split["file"], line)] for line in split["lines"]]
-        metric, name = (weighted_f1, "weighted F1") if split["head"] == "sentiment" else \
-            (lambda p, t: sum(a == b for a, b in zip(p, t)) / len(t), "accuracy")
-        a = metric([f32[i][split["head"]] for i in picked], truth)
-        b = metric([int8[i][split["head"]] for i in picked], truth)
+        key, name = ("weighted_f1", "weighted F1") if split["head"] == "sentiment" else ("accuracy", "accuracy")
+        a, b = (score_of([run[i][split["head"]] for i in picked], truth, key) for run in (f32, int8))
         print(f"| {split['name']} ({len(truth)}) | {name} | {a:.4f} | {b:.4f} | {100 * (b - a):+.2f} |")
     for head in f32[0]:
         same = sum(a[head] == b[head] for a, b in zip(f32, int8))

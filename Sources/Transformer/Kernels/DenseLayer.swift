@@ -3,11 +3,12 @@ enum DenseLayer: Sendable {
     case f32(PackedLinear)
     case int8(QuantizedLinear)
 
-    /// Packs a PyTorch (out, in) weight for `precision` (`auto` must be resolved first).
+    /// Packs a PyTorch (out, in) weight for `precision` (`auto`: as decided for this CPU).
     init(weight: UnsafePointer<Float>, bias: Weights, inFeatures: Int, outFeatures: Int, precision: Precision) {
-        switch precision {
-        case .int8: self = .int8(QuantizedLinear(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures))
-        case .f32, .auto: self = .f32(PackedLinear(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures))
+        if precision.resolved == .int8 {
+            self = .int8(QuantizedLinear(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures))
+        } else {
+            self = .f32(PackedLinear(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures))
         }
     }
 

@@ -28,15 +28,8 @@ struct PackedLinear: Sendable {
     /// between the threads of `pool` (each computes whole panels), or on this thread alone.
     func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, pool: WorkerPool? = nil) {
         guard rows > 0 else { return }
-        let panels = self.panels
-        let parts = min(pool?.threads ?? 1, panels)
-        guard let pool, parts > 1 else {
-            CKernels_linear(out, input, packed.pointer, bias.pointer, rows, inFeatures, outFeatures, 0, panels)
-            return
-        }
-        pool.run(parts: parts) { part in
-            CKernels_linear(out, input, packed.pointer, bias.pointer, rows, inFeatures, outFeatures,
-                            panels * part / parts, panels * (part + 1) / parts)
+        WorkerPool.splitPanels(panels, on: pool) { first, end in
+            CKernels_linear(out, input, packed.pointer, bias.pointer, rows, inFeatures, outFeatures, first, end)
         }
     }
 }

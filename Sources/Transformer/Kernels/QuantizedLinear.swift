@@ -35,22 +35,13 @@ struct QuantizedLinear: Sendable {
     /// activation runs in the same pass, on each thread's panels).
     func apply(_ out: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, rows: Int, pool: WorkerPool?,
                scratch: QuantizedRows, activation: Activation?) {
-        let activation = activation?.kernelCode ?? CKERNELS_ACTIVATION_NONE
         guard rows > 0 else { return }
-        let (quantized, scalesOfRows, zerosOfRows) = scratch.reserve(rows: rows, inFeatures: inFeatures)
-        let (q, rowScales, rowZeros) = (quantized, scalesOfRows, zerosOfRows)
+        let activation = activation?.kernelCode ?? CKERNELS_ACTIVATION_NONE
+        let (q, rowScales, rowZeros) = scratch.reserve(rows: rows, inFeatures: inFeatures)
         CKernels_int8_quantize_rows(input, q, rowScales, rowZeros, rows, inFeatures, 0)
-        let panels = self.panels
-        let parts = min(pool?.threads ?? 1, panels)
-        guard let pool, parts > 1 else {
+        WorkerPool.splitPanels(panels, on: pool) { first, end in
             CKernels_int8_linear(out, q, rowScales, rowZeros, packed.pointer, scales.pointer, sums.pointer, bias.pointer,
-                                 rows, inFeatures, outFeatures, 0, panels, activation, 0)
-            return
-        }
-        pool.run(parts: parts) { part in
-            CKernels_int8_linear(out, q, rowScales, rowZeros, packed.pointer, scales.pointer, sums.pointer, bias.pointer,
-                                 rows, inFeatures, outFeatures, panels * part / parts, panels * (part + 1) / parts,
-                                 activation, 0)
+                                 rows, inFeatures, outFeatures, first, end, activation, 0)
         }
     }
 }

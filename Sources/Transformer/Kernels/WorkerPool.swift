@@ -17,6 +17,14 @@ final class WorkerPool: @unchecked Sendable {
 
     deinit { CKernels_pool_destroy(pool) }
 
+    /// Calls `body(first, end)` for ranges of `panels` output panels that together cover them once:
+    /// one range per thread of `pool`, or all of them on this thread without a pool.
+    static func splitPanels(_ panels: Int, on pool: WorkerPool?, _ body: (_ first: Int, _ end: Int) -> Void) {
+        let parts = min(pool?.threads ?? 1, panels)
+        guard let pool, parts > 1 else { return body(0, panels) }
+        pool.run(parts: parts) { part in body(panels * part / parts, panels * (part + 1) / parts) }
+    }
+
     /// Calls `body` once for every part in 0..<parts, on the pool's threads; returns when all are done.
     func run(parts: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in

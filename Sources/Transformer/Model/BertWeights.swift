@@ -28,7 +28,7 @@ struct BertWeights: Sendable {
     /// The encoder layers' precision (resolved: `f32` or `int8`); the pooler and heads are F32.
     let precision: Precision
 
-    init(file: Checkpoint, config: BertConfig, precision requested: Precision = .f32) throws(SafeTensorsError) {
+    init(file: Checkpoint, config: BertConfig, precision requested: Precision) throws(SafeTensorsError) {
         let precision = requested.resolved
         self.precision = precision
         let prefix = file.info("bert.embeddings.word_embeddings.weight") != nil ? "bert." : ""
