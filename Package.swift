@@ -13,6 +13,7 @@ import PackageDescription
 //                     backend (PostgresNIO), migrations, leases between instances, retention
 //   Config            configuration decode/validate, durations, JSON text, the injected time source
 //   Alerts            entity metrics, the pure alert state machine, payloads, one evaluation pass
+//   Stories           story clustering: headline keys, similarity, the online window index, clustering scores
 //   Reports           the risk report (monitorctl query, /v1/risk, the dashboard)
 //   API               the HTTP API (Hummingbird): /healthz, /metrics, /v1/*, the dashboard; the counters it reports
 //   Monitor           the services and their wiring: poller, scorer, alert service, sender, retention
@@ -77,6 +78,7 @@ let package = Package(
             name: "Alerts",
             dependencies: ["Config", "Feeds", "Store"]
         ),
+        .target(name: "Stories", swiftSettings: hotPath),
         .target(name: "Reports", dependencies: ["Alerts", "Config", "Store"]),
         .target(
             name: "API",
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "Monitor",
             dependencies: [
-                "Config", "Alerts", "Reports", "API", "Store", "WordPiece", "Transformer", "Feeds", "CurlHTTP",
+                "Config", "Alerts", "Reports", "API", "Store", "Stories", "WordPiece", "Transformer", "Feeds", "CurlHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -106,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "monitorctl",
             dependencies: [
-                "Monitor", "Config", "Alerts", "Reports", "Store", "WordPiece", "Transformer", "CKernels", "Feeds", "CurlHTTP", "CCurl", "COpenBLAS",
+                "Monitor", "Config", "Alerts", "Reports", "Store", "Stories", "WordPiece", "Transformer", "CKernels", "Feeds", "CurlHTTP", "CCurl", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -138,7 +140,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MonitorTests",
-            dependencies: ["Monitor", "Config", "Alerts", "Reports", "API", "Store", "Feeds", "CurlHTTP", "LocalHTTPServer", "monitord", "monitorctl",
+            dependencies: ["Monitor", "Config", "Alerts", "Reports", "API", "Store", "Stories", "Feeds", "CurlHTTP", "LocalHTTPServer", "monitord", "monitorctl",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]

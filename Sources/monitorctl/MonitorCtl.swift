@@ -14,7 +14,7 @@ struct MonitorCtl: AsyncParsableCommand {
             (null where there is no data; times as 2026-01-02T03:04:05.678Z, which every time option accepts).
             """,
         version: FinSentVersion.string,
-        subcommands: [QueryCommand.self, ExplainCommand.self, StatsCommand.self, RescoreCommand.self, DemoCommand.self, ConfigCommand.self, DatabaseCommand.self, FeedCommand.self, FeedsCommand.self, WatchlistCommand.self, AlertsCommand.self, DeliveriesCommand.self, ScoreCommand.self, EmbedCommand.self, TokenizeCommand.self,
+        subcommands: [QueryCommand.self, ExplainCommand.self, StatsCommand.self, RescoreCommand.self, DemoCommand.self, ConfigCommand.self, DatabaseCommand.self, FeedCommand.self, FeedsCommand.self, WatchlistCommand.self, AlertsCommand.self, DeliveriesCommand.self, StoriesCommand.self, ScoreCommand.self, EmbedCommand.self, TokenizeCommand.self,
                       BenchCommand.self, VersionCommand.self]
     )
 }

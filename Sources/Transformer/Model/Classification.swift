@@ -31,6 +31,15 @@ public struct Classification: Sendable, Equatable {
     public let heads: [HeadPrediction]
     /// Words by decreasing weight, when an explanation was asked for.
     public let explanation: [WordWeight]?
+    /// The mean of the text's last-layer token states (what a `mean`-pooled head reads): story
+    /// clustering compares texts with it, so no second model pass is needed.
+    public let embedding: [Float]
+
+    public init(heads: [HeadPrediction], explanation: [WordWeight]?, embedding: [Float]) {
+        self.heads = heads
+        self.explanation = explanation
+        self.embedding = embedding
+    }
 
     public subscript(head name: String) -> HeadPrediction? { heads.first { $0.name == name } }
 }

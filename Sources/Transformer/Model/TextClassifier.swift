@@ -76,10 +76,12 @@ public final class TextClassifier {
     public func classify(_ texts: [String], batchSize: Int = 32, explain: Bool = false) -> [Classification] {
         let results = ResultSlots<Classification>(count: texts.count)
         run(texts, batchSize: batchSize, explain: explain) { index, encoding, output, row in
-            let predictions = self.predict(output: output, sequence: row)
+            var pooled: [HeadConfig.Pooling: [Float]] = [:]
+            let predictions = self.predict(output: output, sequence: row, pooled: &pooled)
             let explanation = explain ? self.explanation(text: texts[index], encoding: encoding,
                                                          attention: output.clsAttention![row]) : nil
-            results[index] = Classification(heads: predictions, explanation: explanation)
+            let embedding = pooled[.mean] ?? self.pool(output, sequence: row, pooling: .mean)
+            results[index] = Classification(heads: predictions, explanation: explanation, embedding: embedding)
         }
         return (0..<texts.count).map { results[$0]! }
     }
@@ -168,9 +170,9 @@ public final class TextClassifier {
         }
     }
 
-    private func predict(output: EncoderOutput, sequence: Int) -> [HeadPrediction] {
-        var pooled: [HeadConfig.Pooling: [Float]] = [:]
-        return encoder.weights.heads.map { head in
+    /// Every head's prediction; `pooled` keeps the pooled vectors the heads read.
+    private func predict(output: EncoderOutput, sequence: Int, pooled: inout [HeadConfig.Pooling: [Float]]) -> [HeadPrediction] {
+        encoder.weights.heads.map { head in
             let vector = pooled[head.config.pooling] ?? pool(output, sequence: sequence, pooling: head.config.pooling)
             pooled[head.config.pooling] = vector
             var logits = [Float](repeating: 0, count: head.config.labels.count)

@@ -1,0 +1,111 @@
+import Foundation
+
+/// What story clustering knows of one item: its headline's keys, the entities it mentions, and
+/// the model's mean-pooled embedding (unit length).
+public struct StoryFeatures: Sendable, Equatable {
+    /// Headline keys (hashed, ascending) with their weights: numbers and entities weigh more than words.
+    public var keys: [(hash: UInt64, weight: Float)]
+    /// The keys' total weight.
+    public private(set) var keyWeight: Float = 0
+    /// Entity symbols found in the item (the tagger's, and the institutions its headline names).
+    public var entities: Set<String>
+    /// The embedding, scaled to unit length (empty when none was computed).
+    public var embedding: [Float]
+
+    /// Weight of a number key (`#38%`, `#12e9`): a shared figure is strong evidence of one event.
+    static let numberWeight: Float = 2
+    /// Weight of an entity key (`@ACME`): names and cashtags of one company meet here.
+    static let entityWeight: Float = 1.5
+
+    public init(title: String, entities: some Sequence<String>, embedding: [Float]) {
+        var keys: [UInt64: Float] = [:]
+        let (words, institutions) = StoryText.keys(StoryText.headline(title))
+        for key in words {
+            keys[Self.hash(key)] = key.hasPrefix("#") ? Self.numberWeight : 1
+        }
+        let entities = Set(entities).union(institutions)
+        for symbol in entities { keys[Self.hash("@" + symbol)] = Self.entityWeight }
+        self.keys = keys.map { (hash: $0.key, weight: $0.value) }.sorted { $0.hash < $1.hash }
+        keyWeight = self.keys.reduce(0) { $0 + $1.weight }
+        self.entities = entities
+        self.embedding = Self.unit(embedding)
+    }
+
+    public static func == (a: StoryFeatures, b: StoryFeatures) -> Bool {
+        a.keys.elementsEqual(b.keys) { $0.hash == $1.hash && $0.weight == $1.weight } && a.entities == b.entities && a.embedding == b.embedding
+    }
+
+    /// FNV-1a: the same key hashes alike in every process.
+    static func hash(_ key: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    static func unit(_ vector: [Float]) -> [Float] {
+        var norm: Float = 0
+        for x in vector { norm += x * x }
+        guard norm > 0 else { return vector }
+        let scale = 1 / norm.squareRoot()
+        return vector.map { $0 * scale }
+    }
+
+    /// The embedding's cosine with another's (0 when either has none).
+    public func cosine(_ other: StoryFeatures) -> Float {
+        guard embedding.count == other.embedding.count, !embedding.isEmpty else { return 0 }
+        var sum: Float = 0
+        embedding.withUnsafeBufferPointer { a in
+            other.embedding.withUnsafeBufferPointer { b in
+                for i in 0..<a.count { sum += a[i] * b[i] }
+            }
+        }
+        return sum
+    }
+
+    /// The weight of the keys both share over the lighter side's total: 1 when one headline's keys are all in the other's.
+    public func overlap(_ other: StoryFeatures) -> Float {
+        var shared: Float = 0
+        var i = 0, j = 0
+        let a = keys, b = other.keys
+        while i < a.count && j < b.count {
+            if a[i].hash == b[j].hash { shared += a[i].weight; i += 1; j += 1 }
+            else if a[i].hash < b[j].hash { i += 1 }
+            else { j += 1 }
+        }
+        let lighter = min(keyWeight, other.keyWeight)
+        return lighter > 0 ? shared / lighter : 0
+    }
+
+    /// Both mention entities and none in common: a different company's news, whatever the wording.
+    public func conflicts(with other: StoryFeatures) -> Bool {
+        !entities.isEmpty && !other.entities.isEmpty && entities.isDisjoint(with: other.entities)
+    }
+}
+
+/// How similar two items must be to be one story (`stories` in config.json; defaults measured on
+/// the labelled set, README "Stories").
+public struct StorySettings: Sendable, Equatable {
+    /// An item joins a story whose last item is at most this old (ms).
+    public var windowMillis: Int64
+    /// The similarity at or above which an item joins a story: cosine × `embeddingWeight` + key overlap × (1 − `embeddingWeight`).
+    public var threshold: Float
+    /// The embedding's share of the similarity.
+    public var embeddingWeight: Float
+
+    public static let defaultWindowMillis: Int64 = 48 * 3_600_000
+    public static let defaultThreshold: Float = 0.45
+    public static let defaultEmbeddingWeight: Float = 0.3
+
+    public init(windowMillis: Int64 = defaultWindowMillis, threshold: Float = defaultThreshold,
+                embeddingWeight: Float = defaultEmbeddingWeight) {
+        self.windowMillis = windowMillis
+        self.threshold = threshold
+        self.embeddingWeight = embeddingWeight
+    }
+
+    /// How similar two items are, 0 … 1; 0 when they name different companies.
+    public func similarity(_ a: StoryFeatures, _ b: StoryFeatures) -> Float {
+        guard !a.conflicts(with: b) else { return 0 }
+        return embeddingWeight * max(0, a.cosine(b)) + (1 - embeddingWeight) * a.overlap(b)
+    }
+}

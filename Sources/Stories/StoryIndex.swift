@@ -1,0 +1,134 @@
+import Foundation
+
+/// One item to place in a story.
+public struct StoryInput: Sendable {
+    public var itemID: Int64
+    public var feedID: String
+    /// Publication time, ms since the epoch.
+    public var publishedAt: Int64
+    public var features: StoryFeatures
+
+    public init(itemID: Int64, feedID: String, publishedAt: Int64, features: StoryFeatures) {
+        self.itemID = itemID
+        self.feedID = feedID
+        self.publishedAt = publishedAt
+        self.features = features
+    }
+}
+
+/// Online story assignment over a sliding window: each item joins the most similar story whose
+/// items are within `settings.windowMillis` of it, or starts one (whose id is the item's id).
+///
+/// Bounded per item whatever the window holds: an inverted index from headline keys to the
+/// stories that have them proposes candidates (the most recent `postingsRead` stories of each key,
+/// rarest keys first, up to `keysRead` keys), ranked by the key weight they share; only the best
+/// `candidatesScored` are compared in full, each through at most `membersKept` of its items (the
+/// first and the most recent). Stories whose last item left the window are dropped by `expire`.
+public struct StoryIndex: Sendable {
+    public struct Story: Sendable {
+        public var id: Int64
+        public var firstSeen: Int64
+        public var lastSeen: Int64
+        public var size: Int
+        public var sources: Set<String>
+        /// The first item and the most recent others.
+        var members: [StoryFeatures]
+    }
+
+    public let settings: StorySettings
+    public private(set) var stories: [Int64: Story] = [:]
+    private var postings: [UInt64: [Int64]] = [:]
+    private var postingEntries = 0
+    private var entriesAfterCleaning = 0
+
+    static let keysRead = 8
+    static let postingsRead = 64
+    static let candidatesScored = 12
+    static let membersKept = 8
+    /// A candidate must share at least this much key weight: two words, a number, or an entity and a word.
+    static let minimumShared: Float = 2
+
+    public init(settings: StorySettings) {
+        self.settings = settings
+    }
+
+    public var count: Int { stories.count }
+
+    /// The story `input` belongs to, added to it (or a new story of its own).
+    public mutating func assign(_ input: StoryInput) -> (storyID: Int64, isNew: Bool) {
+        if let (id, _) = bestMatch(for: input) {
+            add(input, to: id)
+            return (id, false)
+        }
+        stories[input.itemID] = Story(id: input.itemID, firstSeen: input.publishedAt, lastSeen: input.publishedAt, size: 1,
+                                      sources: [input.feedID], members: [input.features])
+        index(input.features, story: input.itemID)
+        return (input.itemID, true)
+    }
+
+    /// The most similar story within the window at or above the threshold.
+    public func bestMatch(for input: StoryInput) -> (id: Int64, similarity: Float)? {
+        // Shared key weight per story, from the rarest keys' recent postings.
+        let keys = input.features.keys.sorted { (postings[$0.hash]?.count ?? 0) < (postings[$1.hash]?.count ?? 0) }
+        var shared: [Int64: Float] = [:]
+        for key in keys.prefix(Self.keysRead) {
+            guard let list = postings[key.hash] else { continue }
+            var seen = Set<Int64>()
+            for id in list.suffix(Self.postingsRead).reversed() where seen.insert(id).inserted {
+                shared[id, default: 0] += key.weight
+            }
+        }
+        let window = settings.windowMillis
+        let candidates = shared.filter { $0.value >= Self.minimumShared }.sorted { ($0.value, $0.key) > ($1.value, $1.key) }
+        var best: (id: Int64, similarity: Float)?
+        for (id, _) in candidates.prefix(Self.candidatesScored) {
+            guard let story = stories[id], input.publishedAt >= story.firstSeen - window, input.publishedAt <= story.lastSeen + window
+            else { continue }
+            var similarity: Float = 0
+            for member in story.members { similarity = max(similarity, settings.similarity(input.features, member)) }
+            if similarity >= settings.threshold, similarity > (best?.similarity ?? 0) { best = (id, similarity) }
+        }
+        return best
+    }
+
+    /// Adds an item to a story known to the index (the store's own assignment, when it is read back).
+    public mutating func add(_ input: StoryInput, to id: Int64) {
+        guard var story = stories[id] else {
+            stories[id] = Story(id: id, firstSeen: input.publishedAt, lastSeen: input.publishedAt, size: 1, sources: [input.feedID],
+                                members: [input.features])
+            index(input.features, story: id)
+            return
+        }
+        story.firstSeen = min(story.firstSeen, input.publishedAt)
+        story.lastSeen = max(story.lastSeen, input.publishedAt)
+        story.size += 1
+        story.sources.insert(input.feedID)
+        if story.members.count >= Self.membersKept { story.members.remove(at: 1) }
+        story.members.append(input.features)
+        stories[id] = story
+        index(input.features, story: id)
+    }
+
+    private mutating func index(_ features: StoryFeatures, story id: Int64) {
+        for key in features.keys where postings[key.hash]?.last != id {
+            postings[key.hash, default: []].append(id)
+            postingEntries += 1
+        }
+    }
+
+    /// Drops the stories whose last item is older than the window before `now` (ms); the postings of
+    /// dropped stories go once the index has doubled since it was last cleaned.
+    public mutating func expire(now: Int64) {
+        let cutoff = now - settings.windowMillis
+        stories = stories.filter { $0.value.lastSeen >= cutoff }
+        guard postingEntries > max(2 * entriesAfterCleaning, 65_536) else { return }
+        var kept = 0
+        postings = postings.compactMapValues { list in
+            let live = list.filter { stories[$0] != nil }
+            kept += live.count
+            return live.isEmpty ? nil : live
+        }
+        postingEntries = kept
+        entriesAfterCleaning = kept
+    }
+}
