@@ -72,11 +72,11 @@ let package = Package(
         ),
         .target(
             name: "Config",
-            dependencies: ["Feeds", "Store", "Transformer", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Feeds", "Store", "Stories", "Transformer", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Alerts",
-            dependencies: ["Config", "Feeds", "Store"]
+            dependencies: ["Config", "Feeds", "Store", "Stories"]
         ),
         .target(name: "Stories", swiftSettings: hotPath),
         .target(name: "Reports", dependencies: ["Alerts", "Config", "Store"]),
@@ -141,7 +141,8 @@ let package = Package(
         .testTarget(
             name: "MonitorTests",
             dependencies: ["Monitor", "Config", "Alerts", "Reports", "API", "Store", "Stories", "Feeds", "CurlHTTP", "LocalHTTPServer", "monitord", "monitorctl",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Fixtures"]
         ),
     ]
 )

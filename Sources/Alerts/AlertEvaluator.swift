@@ -46,7 +46,7 @@ public actor AlertEvaluator {
         var rules: [AlertRule]
         var watchlist: [String]
         var pairs: [Pair]
-        var histories: [String: EntityHistory]
+        var histories: [Track: EntityHistory]
         /// How far back each entity's history reaches (its rules' longest window and burst baseline).
         var spans: [String: Int64]
         var sequence: Int64
@@ -56,13 +56,13 @@ public actor AlertEvaluator {
         var first = true
     }
 
-    let store: any AlertStore
+    let store: any AlertStore & StoryStore
     /// How long a score number that is not visible is asked for again: longer than any scoring transaction.
     let unseenFor: Duration
     private var state: State?
     public private(set) var lastPass = PassStats()
 
-    public init(store: any AlertStore, unseenFor: Duration = .seconds(30)) {
+    public init(store: any AlertStore & StoryStore, unseenFor: Duration = .seconds(30)) {
         self.store = store
         self.unseenFor = unseenFor
     }
@@ -102,8 +102,9 @@ public actor AlertEvaluator {
             stats.evaluated += 1
             // Mutated in place and read without a copy: a history (its arrays can be long) is never duplicated.
             let horizon = nowMs - (state.spans[pair.symbol] ?? 0)
-            state.histories[pair.symbol, default: EntityHistory(windows: [])].advance(to: nowMs, horizon: horizon)
-            let (metrics, due) = state.histories[pair.symbol, default: EntityHistory(windows: [])].evaluate(pair.rule, symbol: pair.symbol, end: nowMs)
+            let track = Track(symbol: pair.symbol, count: pair.rule.count)
+            state.histories[track, default: EntityHistory(windows: [])].advance(to: nowMs, horizon: horizon)
+            let (metrics, due) = state.histories[track, default: EntityHistory(windows: [])].evaluate(pair.rule, symbol: pair.symbol, end: nowMs)
             state.pairs[index].due = due
             let machine = AlertStateMachine(rule: pair.rule)
             guard let transition = machine.step(current: current, symbol: pair.symbol, metrics: metrics,
@@ -123,14 +124,21 @@ public actor AlertEvaluator {
         return changes
     }
 
-    /// A transition's row, event and messages, with the evidence (the window's riskiest items) read for it.
+    /// A transition's row, event and messages, with the evidence (the window's riskiest stories or items) read for it.
     private func write(_ transition: AlertStateMachine.Transition, pair: Pair, metrics: EntityMetrics, config: MonitorConfig,
                        modelVersion: String, now: Date) async throws -> AlertWrite {
         let from = now.addingTimeInterval(-pair.rule.window.seconds)
         let observations = try await store.observations(symbol: pair.symbol, from: from, to: now, modelVersion: modelVersion)
-        let evidence = AlertPayload.topEvidence(observations, window: pair.rule.window, now: now)
-        let data = AlertPayload.threshold(transition, rule: pair.rule, metrics: metrics, evidence: evidence, modelVersion: modelVersion,
-                                          config: config)
+        let evidence = AlertPayload.topEvidence(observations, window: pair.rule.window, now: now, count: pair.rule.count)
+        var stories: [Int64: StoryRecord] = [:]
+        if pair.rule.count == .stories {
+            let ids = evidence.map(\.story.id)
+            for story in try await store.stories(StoryQuery(modelVersion: modelVersion, since: .distantPast, ids: ids, limit: ids.count)) {
+                stories[story.id] = story
+            }
+        }
+        let data = AlertPayload.threshold(transition, rule: pair.rule, metrics: metrics, evidence: evidence, stories: stories,
+                                          modelVersion: modelVersion, config: config)
         let targets = pair.rule.webhooks.isEmpty ? config.webhooks.map(\.id) : pair.rule.webhooks
         let messages = try transition.notification.map { try OutboxMessages.make($0, data: data, webhooks: targets, now: now) } ?? []
         return AlertWrite(alert: transition.alert, event: transition.event, details: try JSONText.encode(data), notifications: messages)
@@ -156,21 +164,24 @@ public actor AlertEvaluator {
                 Pair(rule: rule, symbol: $0, fingerprint: AlertStateMachine.fingerprint(rule: rule.id, symbol: $0), alert: nil, due: nil)
             }
         }
-        var spans: [String: Int64] = [:], windows: [String: Set<Int64>] = [:]
+        var spans: [String: Int64] = [:], windows: [Track: Set<Int64>] = [:]
         for pair in pairs {
             let windowMs = pair.rule.window.millis
             let span = windowMs * Int64(1 + EntityMetrics.baselineWindows(pair.rule.window))
             spans[pair.symbol] = max(spans[pair.symbol] ?? 0, span)
-            windows[pair.symbol, default: []].insert(windowMs)
+            windows[Track(symbol: pair.symbol, count: pair.rule.count), default: []].insert(windowMs)
         }
         var histories = windows.mapValues { EntityHistory(windows: $0) }
         let longest = spans.values.max() ?? 0
         let snapshot = try await store.mentionSnapshot(modelVersion: modelVersion, publishedAfter: Date(millis: now.millis - longest))
-        var grouped: [String: [EntityHistory.Point]] = [:]
-        for mention in snapshot.mentions where histories[mention.symbol] != nil {
-            grouped[mention.symbol, default: []].append(EntityHistory.Point(mention))
+        var grouped: [Track: [EntityHistory.Point]] = [:]
+        for mention in snapshot.mentions {
+            for count in RuleCount.allCases {
+                let track = Track(symbol: mention.symbol, count: count)
+                if histories[track] != nil { grouped[track, default: []].append(EntityHistory.Point(mention, count: count)) }
+            }
         }
-        for (symbol, points) in grouped { histories[symbol]?.insert(points, now: now.millis) }
+        for (track, points) in grouped { histories[track]?.insert(points, now: now.millis) }
         let alerts = try await store.alerts(fingerprints: pairs.map(\.fingerprint))
         for index in pairs.indices { pairs[index].alert = alerts[pairs[index].fingerprint] }
         return State(modelVersion: modelVersion, rules: config.rules, watchlist: config.watchlist.map(\.symbol), pairs: pairs,
@@ -193,13 +204,16 @@ public actor AlertEvaluator {
                 for missing in max(state.sequence + 1, sequence - MentionSnapshot.trackedGap)..<sequence { state.unseen[missing] = now }
                 state.sequence = sequence
             }
-            var points: [String: [EntityHistory.Point]] = [:]
-            for mention in page.mentions where state.histories[mention.symbol] != nil {
-                points[mention.symbol, default: []].append(EntityHistory.Point(mention))
+            var points: [Track: [EntityHistory.Point]] = [:]
+            for mention in page.mentions {
+                for count in RuleCount.allCases {
+                    let track = Track(symbol: mention.symbol, count: count)
+                    if state.histories[track] != nil { points[track, default: []].append(EntityHistory.Point(mention, count: count)) }
+                }
             }
-            for (symbol, new) in points {
-                state.histories[symbol]?.insert(new, now: now)
-                state.changed.insert(symbol)
+            for (track, new) in points {
+                state.histories[track]?.insert(new, now: now)
+                state.changed.insert(track.symbol)
             }
             read += page.mentions.count
             if page.sequences.count < limit { return read }
@@ -208,8 +222,25 @@ public actor AlertEvaluator {
 }
 
 extension EntityHistory.Point {
-    init(_ mention: ScoredMention) {
-        self.init(at: mention.publishedAt.millis, itemID: mention.itemID, sentiment: mention.sentiment, risk: mention.risk,
-                  negative: mention.isNegative)
+    /// The point a mention adds when rules count `count`: its item, or its story.
+    init(_ mention: ScoredMention, count: RuleCount) {
+        switch count {
+        case .items:
+            self.init(at: mention.publishedAt.millis, itemID: mention.itemID, sentiment: mention.sentiment, risk: mention.risk,
+                      negative: mention.isNegative)
+        case .stories:
+            self.init(mention.story)
+        }
     }
+
+    /// A story counted once: at its representative item's time, with its score (the story id in place of an item id).
+    init(_ story: StoryPoint) {
+        self.init(at: story.publishedAt.millis, itemID: story.id, sentiment: story.sentiment, risk: story.risk, negative: story.isNegative)
+    }
+}
+
+/// One entity's history as a rule counts it (items, or stories).
+struct Track: Hashable {
+    var symbol: String
+    var count: RuleCount
 }

@@ -5,8 +5,10 @@ import Store
 /// The `data` object of webhook messages and alert events (README, "Webhooks"), schema version 1.
 public enum AlertPayload {
     /// A threshold alert's data: rule, entity, value, thresholds, metrics and evidence.
+    /// `stories`: the evidence's stories, by id (empty when the rule counts items).
     public static func threshold(_ transition: AlertStateMachine.Transition, rule: AlertRule, metrics: EntityMetrics,
-                                 evidence: [EntityObservation], modelVersion: String, config: MonitorConfig) -> [String: Any] {
+                                 evidence: [EntityObservation], stories: [Int64: StoryRecord], modelVersion: String,
+                                 config: MonitorConfig) -> [String: Any] {
         let alert = transition.alert
         var thresholds: [String: Any] = ["minItems": rule.minItems]
         switch rule.threshold {
@@ -21,13 +23,14 @@ public enum AlertPayload {
         return [
             "schemaVersion": 1, "kind": AlertKind.threshold.rawValue, "fingerprint": alert.fingerprint,
             "status": alert.state.rawValue, "severity": rule.severity.rawValue,
-            "rule": ["id": rule.id, "metric": rule.metric.rawValue, "window": DurationText.format(rule.window),
+            "rule": ["id": rule.id, "metric": rule.metric.rawValue, "count": rule.count.rawValue, "window": DurationText.format(rule.window),
                      "for": DurationText.format(rule.forDuration), "cooldown": DurationText.format(rule.cooldown)],
             "entity": ["symbol": alert.entity, "name": name.map { $0 as Any } ?? NSNull()] as [String: Any],
             "value": metrics.rounded(metrics.value(of: rule.metric)), "thresholds": thresholds, "metrics": metrics.dictionary,
             "startsAt": JSONText.timestamp(alert.startedAt),
             "endsAt": alert.state == .resolved ? alert.resolvedAt.map { JSONText.timestamp($0) as Any } ?? NSNull() : NSNull(),
-            "modelVersion": modelVersion, "evidence": evidence.map(Self.evidence),
+            "modelVersion": modelVersion,
+            "evidence": evidence.map { rule.count == .stories ? Self.evidence(story: $0, stories[$0.story.id]) : Self.evidence($0) },
         ]
     }
 
@@ -52,17 +55,56 @@ public enum AlertPayload {
         ]
     }
 
+    /// One story as evidence: its representative item (title, link, source, its score) and how far it spread.
+    /// `observation` is the story's item that mentions the entity (its topic and words); `story` its row.
+    static func evidence(story observation: EntityObservation, _ story: StoryRecord?) -> [String: Any] {
+        var entry = evidence(observation)
+        let point = observation.story
+        let r = JSONText.rounded
+        entry["storyId"] = point.id
+        entry["sentiment"] = r(point.sentiment)
+        entry["risk"] = r(point.risk)
+        entry["label"] = point.label
+        entry["published"] = JSONText.timestamp(point.publishedAt)
+        if let story {
+            entry["itemId"] = story.id
+            entry["title"] = story.title
+            entry["link"] = story.link ?? NSNull()
+            entry["source"] = story.source
+            entry["size"] = story.size
+            entry["sources"] = story.sources
+            entry["firstSeen"] = JSONText.timestamp(story.firstSeen)
+            entry["lastSeen"] = JSONText.timestamp(story.lastSeen)
+        } else {
+            entry["size"] = 1
+            entry["sources"] = [observation.feedID]
+            entry["firstSeen"] = JSONText.timestamp(observation.publishedAt)
+            entry["lastSeen"] = JSONText.timestamp(observation.publishedAt)
+        }
+        return entry
+    }
+
     /// The words of a stored explanation (JSON [{"word": …, "weight": …}]).
     public static func words(_ explanation: String?) -> [String] {
         guard let explanation, let list = try? JSONSerialization.jsonObject(with: Data(explanation.utf8)) as? [[String: Any]] else { return [] }
         return list.compactMap { $0["word"] as? String }
     }
 
-    /// The riskiest items of the window ending at `now` (riskiest first, then newest).
-    public static func topEvidence(_ observations: [EntityObservation], window: Duration, now: Date, limit: Int = 5) -> [EntityObservation] {
+    /// The riskiest items of the window ending at `now` (riskiest first, then newest); when rules count
+    /// stories, one item per story counted in the window (the first that mentions the entity), ranked by the story's score.
+    public static func topEvidence(_ observations: [EntityObservation], window: Duration, now: Date, count: RuleCount,
+                                   limit: Int = 5) -> [EntityObservation] {
         let start = now.addingTimeInterval(-window.seconds)
-        return Array(observations.filter { $0.publishedAt > start && $0.publishedAt <= now }
-            .sorted { ($0.risk, $0.publishedAt) > ($1.risk, $1.publishedAt) }.prefix(limit))
+        switch count {
+        case .items:
+            return Array(observations.filter { $0.publishedAt > start && $0.publishedAt <= now }
+                .sorted { ($0.risk, $0.publishedAt) > ($1.risk, $1.publishedAt) }.prefix(limit))
+        case .stories:
+            var seen = Set<Int64>()
+            return Array(observations.filter { $0.story.publishedAt > start && $0.story.publishedAt <= now && seen.insert($0.story.id).inserted }
+                .sorted { ($0.story.risk, $0.story.publishedAt, $0.story.id) > ($1.story.risk, $1.story.publishedAt, $1.story.id) }
+                .prefix(limit))
+        }
     }
 }
 

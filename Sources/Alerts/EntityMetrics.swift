@@ -6,7 +6,7 @@ import Store
 public struct EntityMetrics: Sendable, Equatable {
     public var symbol: String
     public var window: Duration
-    /// Items mentioning the entity in the window.
+    /// Items (or stories, as the rule counts) mentioning the entity in the window.
     public var volume: Int
     /// Mean item sentiment (P(positive) − P(negative)); 0 with no items.
     public var sentiment: Double
@@ -66,9 +66,26 @@ public struct EntityMetrics: Sendable, Equatable {
         return Date(millis: now.millis - windowMs - windowMs * Int64(baselineWindows(window)))
     }
 
+    /// The points metrics count: each item, or each story once (at its representative item, with that item's score).
+    static func points(_ observations: [EntityObservation], count: RuleCount) -> [EntityHistory.Point] {
+        switch count {
+        case .items:
+            return observations.map {
+                EntityHistory.Point(at: $0.publishedAt.millis, itemID: $0.itemID, sentiment: $0.sentiment, risk: $0.risk, negative: $0.isNegative)
+            }
+        case .stories:
+            var seen = Set<Int64>()
+            return observations.compactMap { o in
+                guard seen.insert(o.story.id).inserted else { return nil }
+                return EntityHistory.Point(o.story)
+            }
+        }
+    }
+
     /// Computes the metrics of `symbol` over the window ending at `now` from the items that mention it,
-    /// published in (`observationStart`, `now`] (others are ignored).
-    public static func compute(symbol: String, window: Duration, observations: [EntityObservation], now: Date) -> EntityMetrics {
+    /// published in (`observationStart`, `now`] (others are ignored), counting items or stories.
+    public static func compute(symbol: String, window: Duration, observations: [EntityObservation], now: Date,
+                               count: RuleCount) -> EntityMetrics {
         let windowMs = window.millis
         let end = now.millis
         let start = end - windowMs
@@ -79,10 +96,10 @@ public struct EntityMetrics: Sendable, Equatable {
         var buckets = [Int](repeating: 0, count: baselineWindows)
         var sentimentSum = 0.0, riskWeighted = 0.0, weights = 0.0
         let halfLife = Double(windowMs) / 2
-        for observation in observations {
-            let at = observation.publishedAt.millis
+        for observation in points(observations, count: count) {
+            let at = observation.at
             guard at > baselineStart, at <= end else { continue }
-            let negative = observation.isNegative
+            let negative = observation.negative
             if at > start {
                 metrics.volume += 1
                 sentimentSum += observation.sentiment

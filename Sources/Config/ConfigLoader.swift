@@ -1,6 +1,7 @@
 import Feeds
 import Foundation
 import Logging
+import Stories
 import Store
 import Transformer
 
@@ -55,7 +56,7 @@ private struct ConfigBuilder {
     let environment: [String: String]
     let secrets: SecretHandling
 
-    static let topKeys = ["database", "databasePasswordEnv", "databasePasswordFile", "cluster", "model", "engine", "http", "polling", "risk", "delivery", "api", "retention", "feeds", "feedsFile", "watchlist", "watchlistFile", "rules", "webhooks", "logLevel", "shutdownTimeout"]
+    static let topKeys = ["database", "databasePasswordEnv", "databasePasswordFile", "cluster", "model", "engine", "http", "polling", "risk", "delivery", "api", "retention", "stories", "feeds", "feedsFile", "watchlist", "watchlistFile", "rules", "webhooks", "logLevel", "shutdownTimeout"]
 
     func build(_ document: JSONValue, file: String) -> MonitorConfig? {
         guard let top = reader.object(document, at: "", allowed: Self.topKeys) else { return nil }
@@ -69,6 +70,7 @@ private struct ConfigBuilder {
         let delivery = delivery(top.optional("delivery"))
         let api = api(top.optional("api"))
         let retention = retention(top.optional("retention"))
+        let stories = stories(top.optional("stories"))
         let feeds = merged(top, key: "feeds", fileKey: "feedsFile", what: "feed id", element: feed)
         let watchlist = merged(top, key: "watchlist", fileKey: "watchlistFile", what: "symbol", element: watch)
         let rules = list(top.optional("rules"), what: "rule id", element: rule)
@@ -101,10 +103,10 @@ private struct ConfigBuilder {
             }
         }
         guard reader.issues.isEmpty else { return nil }
-        guard let database, let cluster, let model, let engine, let http, let polling, let risk, let delivery, let api, let retention, let feeds, let watchlist, let rules, let webhooks,
-              let shutdownTimeout
+        guard let database, let cluster, let model, let engine, let http, let polling, let risk, let delivery, let api, let retention, let stories, let feeds, let watchlist,
+              let rules, let webhooks, let shutdownTimeout
         else { return nil }
-        return MonitorConfig(file: file, database: database, cluster: cluster, model: model, engine: engine, http: http, polling: polling, risk: risk, delivery: delivery, api: api, retention: retention, feeds: feeds,
+        return MonitorConfig(file: file, database: database, cluster: cluster, model: model, engine: engine, http: http, polling: polling, risk: risk, delivery: delivery, api: api, retention: retention, stories: stories, feeds: feeds,
                              watchlist: watchlist, rules: rules, webhooks: webhooks, logLevel: logLevel,
                              shutdownTimeout: shutdownTimeout)
     }
@@ -207,6 +209,23 @@ private struct ConfigBuilder {
         reader.checkUnique(parsed.compactMap { item in item.entry.map { (item.path, $0.id) } }, what: what)
         let values = parsed.compactMap(\.entry?.value)
         return values.count == elements.count ? values : nil
+    }
+
+    /// `stories`: the window an item may join a story in, and the similarity it takes (README, "Stories").
+    func stories(_ field: (path: String, value: JSONValue)?) -> StorySettings? {
+        var settings = StorySettings()
+        guard let field else { return settings }
+        guard let object = reader.object(field.value, at: field.path, allowed: ["window", "threshold", "embeddingWeight"]) else { return nil }
+        var valid = true
+        if let (p, v) = object.optional("window") {
+            if let window = reader.duration(v, at: p, minimum: .seconds(60)) { settings.windowMillis = window.millis } else { valid = false }
+        }
+        for (key, assign) in [("threshold", { (x: Float) in settings.threshold = x }), ("embeddingWeight", { settings.embeddingWeight = $0 })] {
+            guard let (p, v) = object.optional(key) else { continue }
+            guard let x = reader.number(v, at: p) else { valid = false; continue }
+            if (0...1).contains(x) { assign(Float(x)) } else { reader.report(p, "must be between 0 and 1, got \(v.shortDescription)"); valid = false }
+        }
+        return valid ? settings : nil
     }
 
     func engine(_ field: (path: String, value: JSONValue)?) -> EngineSettings? {
@@ -507,7 +526,7 @@ private struct ConfigBuilder {
     func rule(_ value: JSONValue, _ keyPath: String) -> (id: String, value: AlertRule)? {
         guard let object = reader.object(value, at: keyPath,
                                          allowed: ["id", "metric", "window", "above", "below", "minItems", "cooldown", "for",
-                                                   "resolveBelow", "resolveAbove", "entities", "severity", "webhooks"])
+                                                   "resolveBelow", "resolveAbove", "entities", "severity", "webhooks", "count"])
         else { return nil }
         let id = object.required("id").flatMap { reader.identifier($0.value, at: $0.path) }
         var metric: RuleMetric?
@@ -555,9 +574,17 @@ private struct ConfigBuilder {
                 reader.report(p, "expected one of \(names), got \(v.shortDescription)")
             }
         }
+        var count: RuleCount? = .stories
+        if let (p, v) = object.optional("count") {
+            count = reader.string(v, at: p).flatMap(RuleCount.init(rawValue:))
+            if count == nil {
+                let names = RuleCount.allCases.map(\.rawValue).joined(separator: ", ")
+                reader.report(p, "expected one of \(names), got \(v.shortDescription)")
+            }
+        }
         guard let id, let metric, let window, above != nil || below != nil, !(above != nil && below != nil), let minItems, let cooldown,
               above.map({ $0 != nil }) ?? true, below.map({ $0 != nil }) ?? true, let forDuration, let resolveAt, let entities,
-              let webhooks, let severity
+              let webhooks, let severity, let count
         else { return nil }
         let threshold: Threshold
         if let limit = above ?? nil { threshold = .above(limit, resolveBelow: resolveAt) }
@@ -565,7 +592,7 @@ private struct ConfigBuilder {
         else { return nil }
         return (id, AlertRule(id: id, metric: metric, window: window, threshold: threshold,
                               minItems: minItems, cooldown: cooldown, forDuration: forDuration,
-                              entities: entities, severity: severity, webhooks: webhooks))
+                              entities: entities, count: count, severity: severity, webhooks: webhooks))
     }
 
     func webhook(_ value: JSONValue, _ keyPath: String) -> (id: String, value: WebhookConfig)? {

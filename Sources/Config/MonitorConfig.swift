@@ -2,6 +2,7 @@ import Feeds
 import Foundation
 import Logging
 import Store
+import Stories
 import Transformer
 
 /// The validated configuration of monitord and monitorctl (see README, "Configuration").
@@ -22,6 +23,8 @@ public struct MonitorConfig: Sendable, Equatable {
     public var delivery: DeliverySettings
     public var api: APISettings
     public var retention: RetentionSettings
+    /// How items are grouped into stories (`stories`).
+    public var stories: StorySettings
     public var feeds: [FeedConfig]
     public var watchlist: [WatchlistEntry]
     public var rules: [AlertRule]
@@ -144,6 +147,12 @@ public enum RuleMetric: String, Sendable, Equatable, CaseIterable {
     case risk, sentiment, negativeShare, burst, volume, itemRisk
 }
 
+/// What a rule's metrics count: stories (one event reported by many outlets counts once, at its first
+/// item, with that item's score) or items (every copy counts).
+public enum RuleCount: String, Sendable, Equatable, Hashable, CaseIterable {
+    case stories, items
+}
+
 /// A threshold alert rule.
 public struct AlertRule: Sendable, Equatable {
     public var id: String
@@ -160,6 +169,8 @@ public struct AlertRule: Sendable, Equatable {
     public var forDuration: Duration
     /// Symbols the rule applies to; empty: every watchlist entity.
     public var entities: [String]
+    /// Whether the metrics count stories (default) or items.
+    public var count: RuleCount = .stories
     public var severity: Severity
     /// Webhook ids that receive this rule's alerts; empty: all.
     public var webhooks: [String]

@@ -19,6 +19,8 @@ public struct RiskReport: Sendable {
         public var headlines = 3
         /// Also compute `Entity.riskTrend` (the dashboard's charts).
         public var riskTrend = false
+        /// What the risk index and burst count (as rules do: stories by default).
+        public var count: RuleCount = .stories
         public init(since: Date, until: Date) {
             self.since = since
             self.until = until
@@ -34,6 +36,9 @@ public struct RiskReport: Sendable {
         public var sentiment: Double
         public var risk: Double
         public var topic: String?
+        /// The story the item is in, and how many of the range's items mentioning the entity it holds.
+        public var storyID: Int64
+        public var storyItems: Int
     }
 
     public struct Entity: Sendable {
@@ -42,6 +47,8 @@ public struct RiskReport: Sendable {
         public var onWatchlist: Bool
         /// Items mentioning the entity in the range.
         public var items: Int
+        /// The stories those items are in.
+        public var stories: Int
         /// Mean sentiment and negative share of the range's items; nil without items (no data is not neutral news).
         public var meanSentiment: Double?
         public var negativeShare: Double?
@@ -56,7 +63,7 @@ public struct RiskReport: Sendable {
         /// When each step ends.
         public var stepEnds: [Date] = []
         public var firingAlerts: [String]
-        /// The range's most risky negative items, and its most positive ones (opportunities).
+        /// The range's most risky negative items, and its most positive ones (opportunities): one per story, its first.
         public var topNegative: [Headline]
         public var topPositive: [Headline]
     }
@@ -97,6 +104,9 @@ public struct RiskReport: Sendable {
             var sums = [Double](repeating: 0, count: steps), counts = [Int](repeating: 0, count: steps)
             var sentiment = 0.0, negatives = 0
             var headlines: [Headline] = [], positives: [Headline] = []
+            var storyItems: [Int64: Int] = [:]
+            for row in rows { storyItems[row.story.id, default: 0] += 1 }
+            var listed = Set<Int64>()
             for row in rows {
                 let at = row.publishedAt.millis
                 let step = min(steps - 1, Int((at - since - 1) / stepMs))
@@ -104,7 +114,9 @@ public struct RiskReport: Sendable {
                 counts[step] += 1
                 sentiment += row.sentiment
                 let headline = Headline(itemID: row.itemID, title: row.title, link: row.link, source: row.feedID,
-                                        published: row.publishedAt, sentiment: row.sentiment, risk: row.risk, topic: row.topic)
+                                        published: row.publishedAt, sentiment: row.sentiment, risk: row.risk, topic: row.topic,
+                                        storyID: row.story.id, storyItems: storyItems[row.story.id] ?? 1)
+                guard listed.insert(row.story.id).inserted else { continue }  // a story's copies are one headline
                 if row.isNegative {
                     negatives += 1
                     headlines.append(headline)
@@ -112,13 +124,14 @@ public struct RiskReport: Sendable {
                     positives.append(headline)
                 }
             }
-            let metrics = EntityMetrics.compute(symbol: symbol, window: query.window, observations: observations, now: query.until)
+            let metrics = EntityMetrics.compute(symbol: symbol, window: query.window, observations: observations, now: query.until,
+                                                count: query.count)
             headlines.sort { ($0.risk, $0.published) > ($1.risk, $1.published) }
             positives.sort { ($0.sentiment, $0.published) > ($1.sentiment, $1.published) }
             let onWatchlist = watched.contains(symbol)
             guard !rows.isEmpty || onWatchlist || requested.contains(symbol) else { continue }
             entities.append(Entity(
-                symbol: symbol, name: names[symbol] ?? nil, onWatchlist: onWatchlist, items: rows.count,
+                symbol: symbol, name: names[symbol] ?? nil, onWatchlist: onWatchlist, items: rows.count, stories: storyItems.count,
                 meanSentiment: rows.isEmpty ? nil : sentiment / Double(rows.count),
                 negativeShare: rows.isEmpty ? nil : Double(negatives) / Double(rows.count),
                 riskIndex: metrics.volume == 0 ? nil : metrics.risk, burst: observations.isEmpty ? nil : metrics.burst,
@@ -142,7 +155,8 @@ public struct RiskReport: Sendable {
             top[index].stepEnds = ends
             guard let observations = kept[top[index].symbol] else { continue }
             top[index].riskTrend = ends.map { end in
-                let m = EntityMetrics.compute(symbol: top[index].symbol, window: query.window, observations: observations, now: end)
+                let m = EntityMetrics.compute(symbol: top[index].symbol, window: query.window, observations: observations, now: end,
+                                              count: query.count)
                 return m.volume == 0 ? nil : m.risk
             }
         }
@@ -156,7 +170,7 @@ public struct RiskReport: Sendable {
             modelVersion: modelVersion, since: query.since, until: query.until, window: DurationText.format(query.window),
             sort: query.sort.rawValue, unknownEntities: unknownEntities,
             entities: entities.map { e in
-                Document.Entity(symbol: e.symbol, name: e.name, onWatchlist: e.onWatchlist, items: e.items,
+                Document.Entity(symbol: e.symbol, name: e.name, onWatchlist: e.onWatchlist, items: e.items, stories: e.stories,
                                 meanSentiment: e.meanSentiment.map(r), negativeShare: e.negativeShare.map(r), riskIndex: e.riskIndex.map(r),
                                 burst: e.burst.map(r), trend: e.trend.map { $0.map(r) }, firingAlerts: e.firingAlerts,
                                 topNegative: e.topNegative.map(Document.Headline.init), topPositive: e.topPositive.map(Document.Headline.init))
@@ -178,6 +192,7 @@ public struct RiskReport: Sendable {
             @OrNull public var name: String?
             public var onWatchlist: Bool
             public var items: Int
+            public var stories: Int
             @OrNull public var meanSentiment: Double?
             @OrNull public var negativeShare: Double?
             @OrNull public var riskIndex: Double?
@@ -197,6 +212,8 @@ public struct RiskReport: Sendable {
             public var sentiment: Double
             public var risk: Double
             @OrNull public var topic: String?
+            public var storyId: Int64
+            public var storyItems: Int
 
             init(_ h: RiskReport.Headline) {
                 itemId = h.itemID
@@ -207,6 +224,8 @@ public struct RiskReport: Sendable {
                 sentiment = JSONText.rounded(h.sentiment)
                 risk = JSONText.rounded(h.risk)
                 topic = h.topic
+                storyId = h.storyID
+                storyItems = h.storyItems
             }
         }
     }

@@ -35,7 +35,7 @@ public struct StoryIndex: Sendable {
         var members: [StoryFeatures]
     }
 
-    public let settings: StorySettings
+    public var settings: StorySettings
     public private(set) var stories: [Int64: Story] = [:]
     private var postings: [UInt64: [Int64]] = [:]
     private var postingEntries = 0

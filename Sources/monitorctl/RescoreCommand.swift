@@ -38,6 +38,9 @@ struct RescoreCommand: AsyncParsableCommand {
         printError("rescoring \(total) items with \(version)")
         let progress = ProgressBar(total: total, enabled: isatty(STDERR_FILENO) == 1)
         let scorer = ScoreBatch(config: config)
+        // Stories under the new model are grouped as its scores are written, oldest item first (the order the daemon saw them).
+        let stories = StoryAssigner(settings: config.stories, modelVersion: version)
+        try await stories.restore(from: store, now: Date())
         var cursor: Int64 = 0, done = 0
         while true {
             let pending = try await store.unscoredItems(after: cursor, modelVersion: version, limit: batchSize, publishedSince: sinceDate,
@@ -45,7 +48,9 @@ struct RescoreCommand: AsyncParsableCommand {
             guard let last = pending.last else { break }
             let texts = pending.map { ScoringService.text(title: $0.title, summary: $0.summary) }
             let results = classifier.classify(texts, batchSize: batchSize, explain: true)
-            try await store.writeScores(try scorer.records(for: pending, texts: texts, results: results, modelVersion: version, at: Date()))
+            var scored = try scorer.records(for: pending, texts: texts, results: results, modelVersion: version, at: Date())
+            stories.assign(&scored, items: pending, results: results)
+            try await store.writeScores(scored)
             cursor = last.id
             done += pending.count
             progress.update(done)

@@ -26,7 +26,7 @@ public struct AlertService: Service {
     /// Until when this instance holds the role, as of its last renewal.
     let heldUntil = RoleHold()
 
-    public init(current: CurrentConfig, store: any AlertStore & ClusterStore, modelVersion: String, scoresWritten: PipelineSignal,
+    public init(current: CurrentConfig, store: any AlertStore & StoryStore & ClusterStore, modelVersion: String, scoresWritten: PipelineSignal,
                 outboxWritten: PipelineSignal, time: any TimeSource = SystemTime(), minimumGap: Duration = .milliseconds(250),
                 idleTick: Duration = .seconds(2), instanceID: String, logger: Logger) {
         self.roles = store

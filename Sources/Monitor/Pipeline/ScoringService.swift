@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Store
+import Stories
 import Transformer
 
 /// Scores stored items in batches.
@@ -52,6 +53,9 @@ public final class ScoringService: Service, @unchecked Sendable {
     public func run() async throws {
         let start = try await store.scoringCursor(modelVersion: modelVersion)
         logger.info("scoring with \(modelVersion)", metadata: ["heads": "\(classifier.heads.map(\.name).joined(separator: ","))"])
+        let stories = StoryAssigner(settings: current.config.stories, modelVersion: modelVersion)
+        try await stories.restore(from: store, now: time.now)
+        logger.info("stories in the window read back", metadata: ["stories": "\(stories.count)"])
         try await runUntilShutdown { [self] in
             var cursor = start
             var rewound = time.now
@@ -80,8 +84,10 @@ public final class ScoringService: Service, @unchecked Sendable {
                     // Risk, tagging and the records are made in the write's task too: the next batch's
                     // inference starts at once.
                     writing = Task { [self] in
-                        let scored = try scorer.records(for: batch, texts: texts, results: results, modelVersion: modelVersion,
+                        var scored = try scorer.records(for: batch, texts: texts, results: results, modelVersion: modelVersion,
                                                         at: time.now)
+                        stories.update(config.stories)
+                        stories.assign(&scored, items: batch, results: results)
                         try await write(scored, of: claimed, started: started, config: config)
                     }
                 }

@@ -35,10 +35,20 @@ public protocol ScoringStore: Sendable {
     func countItems(after id: Int64) async throws -> Int
     /// Items without a score from `modelVersion`.
     func countUnscored(modelVersion: String, publishedSince: Date?) async throws -> Int
-    /// Writes a batch's scores, entities and mentions in one transaction (a score already there is kept).
+    /// Writes a batch's scores, entities, mentions and story links in one transaction (a score already there is
+    /// kept, and so is its story link); the stories it touches are brought up to date in the same transaction.
     func writeScores(_ batch: [ScoredItem]) async throws
     /// One item, by id.
     func item(id: Int64) async throws -> ItemRecord?
+}
+
+/// Stories: the copies and rewrites of one event, grouped per model version (written with the scores).
+public protocol StoryStore: Sendable {
+    /// The items of `modelVersion`'s stories whose last item was published after `lastSeenAfter`, in id order:
+    /// what the story index is rebuilt from after a restart.
+    func storyMembers(modelVersion: String, lastSeenAfter: Date) async throws -> [StoryMember]
+    /// The stories `query` asks for, newest last item first, each with its items.
+    func stories(_ query: StoryQuery) async throws -> [StoryRecord]
 }
 
 /// Alerts, their history and silences.
@@ -133,7 +143,7 @@ public protocol ClusterStore: Sendable {
 }
 
 /// Everything the daemon and monitorctl need from a database.
-public typealias MonitorStore = FeedStateStore & ScoringStore & AlertStore & DeliveryStore & ReportStore & MaintenanceStore & ClusterStore
+public typealias MonitorStore = FeedStateStore & ScoringStore & StoryStore & AlertStore & DeliveryStore & ReportStore & MaintenanceStore & ClusterStore
 
 extension AlertStore {
     /// Items mentioning `symbol`, published in (`from`, `to`], with their score from `modelVersion`, oldest first.

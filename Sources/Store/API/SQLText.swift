@@ -25,11 +25,24 @@ enum SQLText {
         "DELETE FROM \(table) WHERE id IN (SELECT id FROM \(table) WHERE \(condition) LIMIT $2)"
     }
 
-    /// The mentions of items published after $2 with their score from model $1, up to score number $3:
-    /// the alert evaluator's starting point.
+    /// The story point of the item `i` scored in `s` (`StoryPoint`): its story's representative item
+    /// (publication time and score from the same model), or the item itself when it is in no story.
+    /// Five columns: id, published_at, sentiment, risk, label.
+    static let storyPointColumns = """
+        coalesce(rs.item_id, i.id), coalesce(ri.published_at, i.published_at), coalesce(rs.sentiment, s.sentiment),
+        coalesce(rs.risk, s.risk), coalesce(rs.label, s.label)
+        """
+    static let storyPointJoins = """
+        LEFT JOIN story_items si ON si.item_id = i.id AND si.model_version = s.model_version
+        LEFT JOIN (items ri JOIN scores rs ON rs.item_id = ri.id) ON ri.id = si.story_id AND rs.model_version = s.model_version
+        """
+
+    /// The mentions of items published after $2 with their score from model $1, up to score number $3,
+    /// with their story points: the alert evaluator's starting point.
     static let mentionSnapshot = """
-        SELECT s.seq, s.item_id, m.symbol, i.published_at, s.sentiment, s.risk, s.label
+        SELECT s.seq, s.item_id, m.symbol, i.published_at, s.sentiment, s.risk, s.label, \(storyPointColumns)
         FROM items i JOIN mentions m ON m.item_id = i.id JOIN scores s ON s.item_id = i.id AND s.model_version = $1
+        \(storyPointJoins)
         WHERE i.published_at > $2 AND s.seq <= $3
         """
     static let lastScoreSequence = "SELECT coalesce(max(seq), 0) FROM scores"
@@ -43,10 +56,74 @@ enum SQLText {
         return """
             WITH page AS (SELECT seq, item_id, model_version, sentiment, risk, label FROM scores
                           WHERE \(selection) ORDER BY seq LIMIT $2)
-            SELECT p.seq, p.item_id, p.model_version, p.sentiment, p.risk, p.label, i.published_at, m.symbol
-            FROM page p JOIN items i ON i.id = p.item_id LEFT JOIN mentions m ON m.item_id = p.item_id
-            ORDER BY p.seq
+            SELECT s.seq, s.item_id, s.model_version, s.sentiment, s.risk, s.label, i.published_at, m.symbol, \(storyPointColumns)
+            FROM page s JOIN items i ON i.id = s.item_id LEFT JOIN mentions m ON m.item_id = s.item_id
+            \(storyPointJoins)
+            ORDER BY s.seq
             """
+    }
+
+    /// The items of model $1's stories whose last item was published after $2, with their titles, symbols
+    /// (`concat`: the backend's aggregate of `m.symbol` with commas) and stored embeddings, in id order:
+    /// what the story index is rebuilt from.
+    static func storyMembers(concat: String) -> String { """
+        SELECT si.item_id, si.story_id, i.feed_id, i.published_at, i.title,
+               (SELECT \(concat) FROM mentions m WHERE m.item_id = si.item_id) AS symbols, si.embedding
+        FROM stories st JOIN story_items si ON si.model_version = st.model_version AND si.story_id = st.id
+        JOIN items i ON i.id = si.item_id
+        WHERE st.model_version = $1 AND st.last_seen_at > $2
+        ORDER BY si.item_id
+        """
+    }
+
+    /// Creates story $2 of model $1 when it is new (`refreshStory` fills it in once its items are linked).
+    static let insertStory = """
+        INSERT INTO stories (model_version, id, first_seen_at, last_seen_at, size, sources) VALUES ($1, $2, 0, 0, 0, '[]')
+        ON CONFLICT DO NOTHING
+        """
+    /// Links item $1 to story $3 of model $2, with its embedding $4.
+    static let insertStoryItem = """
+        INSERT INTO story_items (item_id, model_version, story_id, embedding) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+        """
+
+    /// Recomputes story $2 of model $1 from its items: first and last seen, size, sources (`sourcesJSON`:
+    /// the backend's JSON array of the distinct `d.feed_id`, sorted).
+    static func refreshStory(sourcesJSON: String) -> String { """
+        UPDATE stories SET (first_seen_at, last_seen_at, size, sources) = (
+            SELECT min(i.published_at), max(i.published_at), count(*),
+                   (SELECT \(sourcesJSON) FROM (SELECT DISTINCT i2.feed_id FROM story_items s2 JOIN items i2 ON i2.id = s2.item_id
+                                                  WHERE s2.model_version = $1 AND s2.story_id = $2 ORDER BY i2.feed_id) d)
+            FROM story_items si JOIN items i ON i.id = si.item_id WHERE si.model_version = $1 AND si.story_id = $2)
+        WHERE model_version = $1 AND id = $2
+        """
+    }
+
+    /// Stories of model $1 with an item published after $2, newest last item first, at most $3; only those
+    /// with an item mentioning symbol $4 (`symbol`), or among `ids`.
+    static func stories(symbol: Bool, ids: String?) -> String {
+        var conditions = ["st.model_version = $1", "st.last_seen_at > $2"]
+        if symbol {
+            conditions.append("""
+                EXISTS (SELECT 1 FROM story_items sm JOIN mentions m ON m.item_id = sm.item_id
+                        WHERE sm.model_version = st.model_version AND sm.story_id = st.id AND m.symbol = $4)
+                """)
+        }
+        if let ids { conditions.append("st.id IN (\(ids))") }
+        return """
+            SELECT st.id, st.first_seen_at, st.last_seen_at, st.size, st.sources, r.title, r.link, r.feed_id
+            FROM stories st JOIN items r ON r.id = st.id
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY st.last_seen_at DESC, st.id DESC LIMIT $3
+            """
+    }
+
+    /// The items of the stories listed in `ids` (model $1), oldest first.
+    static func storyItems(ids: String) -> String { """
+        SELECT si.story_id, i.id, i.title, i.link, i.feed_id, i.published_at
+        FROM story_items si JOIN items i ON i.id = si.item_id
+        WHERE si.model_version = $1 AND si.story_id IN (\(ids))
+        ORDER BY i.published_at, i.id
+        """
     }
 
     /// An instance killed without a clean shutdown leaves its row; the others' heartbeats remove it an hour later.

@@ -74,9 +74,10 @@ public struct DatabaseCopy: Sendable {
 
     func copy(_ table: String, from reader: SQLiteStore, to writer: PostgresStore,
               progress: @Sendable (Progress) -> Void) async throws -> Int {
-        let targetColumns = Set(try await writer.rows("""
-            SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = \(table)
-            """).map { try $0.decode(String.self) })
+        let targetTypes = Dictionary(try await writer.rows("""
+            SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = \(table)
+            """).map { try $0.decode((String, String).self) }) { a, _ in a }
+        let targetColumns = Set(targetTypes.keys)
         let (columns, total) = try await reader.pool.read { db in
             (try db.columns(in: table).map(\.name).filter { targetColumns.contains($0) },
              try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0)
@@ -97,12 +98,13 @@ public struct DatabaseCopy: Sendable {
             var tuples: [String] = []
             for row in batch {
                 var placeholders: [String] = []
-                for value in row {
+                for (column, value) in zip(columns, row) {
                     switch value.storage {
                     case .null: binds.appendNull()
                     case let .int64(n): binds.append(n)
                     case let .double(x): binds.append(x)
                     case let .string(s): binds.append(s)
+                    case let .blob(data) where targetTypes[column] == "bytea": binds.append(ByteBuffer(bytes: data))
                     case let .blob(data): binds.append(String(decoding: data, as: UTF8.self))
                     }
                     placeholders.append("$\(binds.count)")

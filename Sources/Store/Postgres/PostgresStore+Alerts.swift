@@ -16,15 +16,18 @@ extension PostgresStore: AlertStore {
         guard !symbols.isEmpty else { return [:] }
         var out: [String: [EntityObservation]] = [:]
         for row in try await rows("""
-            SELECT m.symbol, i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic, s.explanation
+            SELECT m.symbol, i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic, s.explanation,
+                   \(unescaped: SQLText.storyPointColumns)
             FROM mentions m JOIN items i ON i.id = m.item_id JOIN scores s ON s.item_id = i.id AND s.model_version = \(modelVersion)
+            \(unescaped: SQLText.storyPointJoins)
             WHERE m.symbol = ANY(\(Array(Set(symbols)))) AND i.published_at > \(from.millis) AND i.published_at <= \(to.millis)
             ORDER BY m.symbol, i.published_at, i.id
             """) {
             let (symbol, id, title, link, feedID, publishedAt, sentiment, risk, label, topic, explanation) =
                 try row.decode((String, Int64, String, String?, String, Int64, Double, Double, String, String?, String?).self)
             out[symbol, default: []].append(EntityObservation(itemID: id, title: title, link: link, feedID: feedID, publishedAt: Date(millis: publishedAt),
-                                                              sentiment: sentiment, risk: risk, label: label, topic: topic, explanation: explanation))
+                                                              sentiment: sentiment, risk: risk, label: label, topic: topic, explanation: explanation,
+                                                              story: try Self.storyPoint(row, from: 11)))
         }
         return out
     }

@@ -19,7 +19,8 @@ extension PostgresStore {
                 let (sequence, itemID, symbol, publishedAt, sentiment, risk, label) =
                     try row.decode((Int64, Int64, String, Int64, Double, Double, String).self)
                 return ScoredMention(sequence: sequence, itemID: itemID, symbol: symbol, publishedAt: Date(millis: publishedAt),
-                                     sentiment: sentiment, risk: risk, isNegative: label == "negative")
+                                     sentiment: sentiment, risk: risk, isNegative: label == "negative",
+                                     story: try Self.storyPoint(row, from: 7))
             }
             let from = max(0, last - MentionSnapshot.trackedGap)
             var range = PostgresBindings()
@@ -41,8 +42,16 @@ extension PostgresStore {
             let (sequence, itemID, version, sentiment, risk, label, publishedAt, symbol) =
                 try row.decode((Int64, Int64, String, Double, Double, String, Int64, String?).self)
             return (sequence: sequence, itemID: itemID, modelVersion: version, sentiment: sentiment, risk: risk, label: label,
-                    publishedAt: publishedAt, symbol: symbol)
+                    publishedAt: publishedAt, symbol: symbol, story: try Self.storyPoint(row, from: 8))
         }
         return ScorePage(rows, modelVersion: modelVersion)
+    }
+
+    /// The five columns of `SQLText.storyPointColumns`, starting at column `from`.
+    static func storyPoint(_ row: PostgresRow, from: Int) throws -> StoryPoint {
+        let cells = row.makeRandomAccess()
+        return StoryPoint(id: try cells[from].decode(Int64.self), publishedAt: Date(millis: try cells[from + 1].decode(Int64.self)),
+                          sentiment: try cells[from + 2].decode(Double.self), risk: try cells[from + 3].decode(Double.self),
+                          label: try cells[from + 4].decode(String.self))
     }
 }

@@ -24,19 +24,19 @@ extension PostgresStore: ScoringStore {
                       AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = \(modelVersion))
                       AND (i.claimed_until IS NULL OR i.claimed_until <= \(claim.now.millis) OR i.claimed_by = \(claim.owner))
                     ORDER BY i.id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                RETURNING id, feed_id, title, summary
+                RETURNING id, feed_id, title, summary, published_at
                 """)
         } else {
             rows = try await self.rows("""
-                SELECT i.id, i.feed_id, i.title, i.summary FROM items i
+                SELECT i.id, i.feed_id, i.title, i.summary, i.published_at FROM items i
                 WHERE i.id > \(cursor) AND i.published_at >= \(since)
                   AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = \(modelVersion))
                 ORDER BY i.id LIMIT \(limit)
                 """)
         }
         return try rows.map { row in
-            let (id, feedID, title, summary) = try row.decode((Int64, String, String, String).self)
-            return UnscoredItem(id: id, feedID: feedID, title: title, summary: summary)
+            let (id, feedID, title, summary, published) = try row.decode((Int64, String, String, String, Int64).self)
+            return UnscoredItem(id: id, feedID: feedID, title: title, summary: summary, publishedAt: Date(millis: published))
         }.sorted { $0.id < $1.id }
     }
 
@@ -96,6 +96,7 @@ extension PostgresStore: ScoringStore {
                     ON CONFLICT DO NOTHING
                     """, logger: logger)
             }
+            try await Self.writeStoryLinks(batch, connection: connection, logger: logger)
         }
     }
 

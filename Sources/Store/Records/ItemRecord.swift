@@ -62,10 +62,12 @@ public struct UnscoredItem: Sendable, Equatable {
     public var feedID: String
     public var title: String
     public var summary: String
-    public init(id: Int64, feedID: String, title: String, summary: String) {
+    public var publishedAt: Date
+    public init(id: Int64, feedID: String, title: String, summary: String, publishedAt: Date) {
         self.id = id
         self.feedID = feedID
         self.title = title
         self.summary = summary
+        self.publishedAt = publishedAt
     }
 }

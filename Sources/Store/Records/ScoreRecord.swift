@@ -79,10 +79,13 @@ public struct ScoredItem: Sendable, Equatable {
     public var score: ScoreRecord
     public var mentions: [MentionRecord]
     public var entities: [EntityRecord]
-    public init(score: ScoreRecord, mentions: [MentionRecord], entities: [EntityRecord]) {
+    /// The story it joins or starts (nil: none assigned).
+    public var story: StoryLink?
+    public init(score: ScoreRecord, mentions: [MentionRecord], entities: [EntityRecord], story: StoryLink? = nil) {
         self.score = score
         self.mentions = mentions
         self.entities = entities
+        self.story = story
     }
 }
 
@@ -99,9 +102,11 @@ public struct EntityObservation: Sendable, Equatable {
     public var topic: String?
     /// JSON [{"word": …, "weight": …}].
     public var explanation: String?
+    /// The story it is in, as story-counting metrics read it.
+    public var story: StoryPoint
 
     public init(itemID: Int64, title: String, link: String?, feedID: String, publishedAt: Date, sentiment: Double, risk: Double,
-                label: String, topic: String?, explanation: String?) {
+                label: String, topic: String?, explanation: String?, story: StoryPoint? = nil) {
         self.itemID = itemID
         self.title = title
         self.link = link
@@ -112,6 +117,7 @@ public struct EntityObservation: Sendable, Equatable {
         self.label = label
         self.topic = topic
         self.explanation = explanation
+        self.story = story ?? StoryPoint(id: itemID, publishedAt: publishedAt, sentiment: sentiment, risk: risk, label: label)
     }
 
     public var isNegative: Bool { label == "negative" }

@@ -10,8 +10,11 @@ public struct ScoredMention: Sendable, Equatable {
     public var sentiment: Double
     public var risk: Double
     public var isNegative: Bool
+    /// The story it is in, as story-counting metrics read it.
+    public var story: StoryPoint
 
-    public init(sequence: Int64, itemID: Int64, symbol: String, publishedAt: Date, sentiment: Double, risk: Double, isNegative: Bool) {
+    public init(sequence: Int64, itemID: Int64, symbol: String, publishedAt: Date, sentiment: Double, risk: Double, isNegative: Bool,
+                story: StoryPoint? = nil) {
         self.sequence = sequence
         self.itemID = itemID
         self.symbol = symbol
@@ -19,6 +22,8 @@ public struct ScoredMention: Sendable, Equatable {
         self.sentiment = sentiment
         self.risk = risk
         self.isNegative = isNegative
+        self.story = story ?? StoryPoint(id: itemID, publishedAt: publishedAt, sentiment: sentiment, risk: risk,
+                                        label: isNegative ? "negative" : "")
     }
 }
 

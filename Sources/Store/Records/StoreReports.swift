@@ -53,7 +53,7 @@ public struct StoreInfo: Sendable {
     public var rowCounts: [(table: String, rows: Int)]
 
     /// The tables of the schema (both backends), parents before the tables that refer to them.
-    public static let tables = ["feeds", "items", "scores", "entities", "mentions", "alerts", "alert_events", "silences",
+    public static let tables = ["feeds", "items", "scores", "entities", "mentions", "stories", "story_items", "alerts", "alert_events", "silences",
                                 "webhook_deliveries", "delivery_attempts", "webhook_endpoints", "retention_runs",
                                 "cluster_instances", "cluster_roles"]
 }

@@ -30,9 +30,11 @@ extension SQLiteStore: AlertStore {
         return try await pool.read { db in
             var out: [String: [EntityObservation]] = [:]
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT m.symbol, i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic, s.explanation
+                SELECT m.symbol, i.id, i.title, i.link, i.feed_id, i.published_at, s.sentiment, s.risk, s.label, s.topic, s.explanation,
+                       \(SQLText.storyPointColumns)
                 FROM json_each(?) AS j CROSS JOIN mentions m ON m.symbol = j.value
                 JOIN items i ON i.id = m.item_id JOIN scores s ON s.item_id = i.id AND s.model_version = ?
+                \(SQLText.storyPointJoins)
                 WHERE i.published_at > ? AND i.published_at <= ?
                 ORDER BY m.symbol, i.published_at, i.id
                 """, arguments: [list, modelVersion, from.millis, to.millis])
@@ -40,7 +42,9 @@ extension SQLiteStore: AlertStore {
                 out[row["symbol"], default: []].append(
                     EntityObservation(itemID: row["id"], title: row["title"], link: row["link"], feedID: row["feed_id"],
                                       publishedAt: Date(millis: row["published_at"]), sentiment: row["sentiment"], risk: row["risk"],
-                                      label: row["label"], topic: row["topic"], explanation: row["explanation"]))
+                                      label: row["label"], topic: row["topic"], explanation: row["explanation"],
+                                      story: StoryPoint(id: row[11], publishedAt: Date(millis: row[12]), sentiment: row[13], risk: row[14],
+                                                        label: row[15])))
             }
             return out
         }

@@ -10,7 +10,9 @@ extension SQLiteStore {
             let mentions = try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.mentionSnapshot),
                                             arguments: [modelVersion, publishedAfter.millis, last]).map { row in
                 ScoredMention(sequence: row[0], itemID: row[1], symbol: row[2], publishedAt: Date(millis: row[3]), sentiment: row[4],
-                              risk: row[5], isNegative: (row[6] as String) == "negative")
+                              risk: row[5], isNegative: (row[6] as String) == "negative",
+                              story: StoryPoint(id: row[7], publishedAt: Date(millis: row[8]), sentiment: row[9], risk: row[10],
+                                                label: row[11]))
             }
             return MentionSnapshot(mentions: mentions, lastSequence: last, unseen: [])
         }
@@ -22,7 +24,9 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.scoresWritten(unseen: list)), arguments: [sequence, limit])
             return ScorePage(rows.map { row in
                 (sequence: row[0], itemID: row[1], modelVersion: row[2], sentiment: row[3], risk: row[4], label: row[5],
-                 publishedAt: row[6], symbol: row[7])
+                 publishedAt: row[6], symbol: row[7],
+                 story: StoryPoint(id: row[8], publishedAt: Date(millis: row[9]), sentiment: row[10], risk: row[11],
+                                   label: row[12]))
             }, modelVersion: modelVersion)
         }
     }
@@ -31,14 +35,14 @@ extension SQLiteStore {
 extension ScorePage {
     /// A page from rows of `SQLText.scoresWritten`.
     init(_ rows: [(sequence: Int64, itemID: Int64, modelVersion: String, sentiment: Double, risk: Double, label: String,
-                   publishedAt: Int64, symbol: String?)], modelVersion: String) {
+                   publishedAt: Int64, symbol: String?, story: StoryPoint)], modelVersion: String) {
         var sequences: [Int64] = []
         var mentions: [ScoredMention] = []
         for row in rows {
             if sequences.last != row.sequence { sequences.append(row.sequence) }
             guard row.modelVersion == modelVersion, let symbol = row.symbol else { continue }
             mentions.append(ScoredMention(sequence: row.sequence, itemID: row.itemID, symbol: symbol, publishedAt: Date(millis: row.publishedAt),
-                                          sentiment: row.sentiment, risk: row.risk, isNegative: row.label == "negative"))
+                                          sentiment: row.sentiment, risk: row.risk, isNegative: row.label == "negative", story: row.story))
         }
         self.init(sequences: sequences, mentions: mentions)
     }

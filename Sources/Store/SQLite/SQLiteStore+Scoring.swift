@@ -14,7 +14,7 @@ extension SQLiteStore: ScoringStore {
     public func unscoredItems(after cursor: Int64, modelVersion: String, limit: Int, publishedSince: Date?,
                               claim: Lease?) async throws -> [UnscoredItem] {
         let select = """
-            SELECT i.id, i.feed_id, i.title, i.summary FROM items i
+            SELECT i.id, i.feed_id, i.title, i.summary, i.published_at FROM items i
             WHERE i.id > ? AND i.published_at >= ? AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.model_version = ?)
             """
         guard let claim else {
@@ -69,6 +69,7 @@ extension SQLiteStore: ScoringStore {
                                    arguments: [mention.itemID, mention.symbol, mention.kind, mention.matched])
                 }
             }
+            try Self.writeStoryLinks(batch, db: db)
         }
     }
 
@@ -79,6 +80,7 @@ extension SQLiteStore: ScoringStore {
 
 extension UnscoredItem {
     init(row: Row) {
-        self.init(id: row["id"], feedID: row["feed_id"], title: row["title"], summary: row["summary"])
+        self.init(id: row["id"], feedID: row["feed_id"], title: row["title"], summary: row["summary"],
+                  publishedAt: Date(millis: row["published_at"]))
     }
 }

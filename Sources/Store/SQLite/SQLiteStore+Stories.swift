@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore: StoryStore {
+    /// Links a batch's items to their stories (a new story's row first: a link refers to its story) and
+    /// recomputes each story touched.
+    static func writeStoryLinks(_ batch: [ScoredItem], db: Database) throws {
+        var touched: [Int64] = []
+        for item in batch {
+            guard let link = item.story else { continue }
+            let model = item.score.modelVersion
+            if link.storyID == item.score.itemID {
+                try db.execute(sql: SQLText.sqlite(SQLText.insertStory), arguments: [model, link.storyID])
+            }
+            try db.execute(sql: SQLText.sqlite(SQLText.insertStoryItem),
+                           arguments: [item.score.itemID, model, link.storyID, link.embedding.map(Self.blob)])
+            if !touched.contains(link.storyID) { touched.append(link.storyID) }
+        }
+        guard let model = batch.first?.score.modelVersion else { return }
+        for id in touched {
+            try db.execute(sql: SQLText.sqlite(SQLText.refreshStory(sourcesJSON: "coalesce(json_group_array(d.feed_id), '[]')")),
+                           arguments: [model, id])
+        }
+    }
+
+    static func blob(_ vector: [Int8]) -> Data { vector.withUnsafeBytes { Data($0) } }
+    static func vector(_ blob: Data?) -> [Int8]? { blob.map { data in data.map { Int8(bitPattern: $0) } } }
+
+    public func storyMembers(modelVersion: String, lastSeenAfter: Date) async throws -> [StoryMember] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyMembers(concat: "group_concat(m.symbol, ',')")),
+                             arguments: [modelVersion, lastSeenAfter.millis]).map { row in
+                StoryMember(itemID: row[0], storyID: row[1], feedID: row[2], publishedAt: Date(millis: row[3]), title: row[4],
+                            symbols: ((row[5] as String?) ?? "").split(separator: ",").map(String.init), embedding: Self.vector(row[6]))
+            }
+        }
+    }
+
+    public func stories(_ query: StoryQuery) async throws -> [StoryRecord] {
+        let ids = query.ids.map { $0.map(String.init).joined(separator: ", ") }
+        if ids?.isEmpty == true { return [] }
+        return try await pool.read { db in
+            var arguments: StatementArguments = [query.modelVersion, query.since.millis, query.limit]
+            if let symbol = query.symbol { arguments += [symbol] }
+            let stories = try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.stories(symbol: query.symbol != nil, ids: ids)),
+                                           arguments: arguments).map { row in
+                StoryRecord(id: row[0], firstSeen: Date(millis: row[1]), lastSeen: Date(millis: row[2]), size: row[3],
+                            sources: StoryRecord.decodeSources(row[4]), title: row[5], link: row[6], source: row[7], items: [])
+            }
+            guard !stories.isEmpty else { return [] }
+            var items: [Int64: [StoryRecord.Item]] = [:]
+            for row in try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyItems(ids: stories.map { String($0.id) }.joined(separator: ", "))),
+                                        arguments: [query.modelVersion]) {
+                items[row[0], default: []].append(StoryRecord.Item(itemID: row[1], title: row[2], link: row[3], source: row[4],
+                                                                   published: Date(millis: row[5])))
+            }
+            return stories.map { story in
+                var story = story
+                story.items = items[story.id] ?? []
+                return story
+            }
+        }
+    }
+}
