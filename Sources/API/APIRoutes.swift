@@ -5,7 +5,7 @@ import Logging
 import Reports
 import Store
 
-/// monitord's HTTP API on `api.listen`: /healthz, /metrics, /v1/risk, /v1/alerts, the dashboard at / and
+/// monitord's HTTP API on `api.listen`: /healthz, /metrics, /v1/risk, /v1/alerts, /v1/stories, the dashboard at / and
 /// a page per entity at /entity/SYMBOL. GET and HEAD only (405 otherwise); unknown query parameters are
 /// refused (400); with `api.tokenEnv`/`api.tokenFile` everything but /healthz (and /metrics unless
 /// `api.protectMetrics`) needs the bearer token.
@@ -54,6 +54,9 @@ public enum APIRoutes {
                 try await risk(deps, request)
             },
             Route(path: "/v1/alerts", parameters: ["since"], access: .protected) { request, _ in try await alerts(deps, request) },
+            Route(path: "/v1/stories", parameters: ["since", "entity", "limit"], access: .protected) { request, _ in
+                try await stories(deps, request)
+            },
             Route(path: "/", parameters: [], access: .protected) { _, _ in try await Dashboard.page(deps) },
             Route(path: "/entity/:symbol", parameters: ["since"], access: .protected) { request, context in
                 try await EntityPage.page(deps, symbol: context.parameters.get("symbol") ?? "", request: request)
@@ -150,6 +153,31 @@ public enum APIRoutes {
         let finalQuery = query
         let report = try await RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, store: deps.store)
         return try json(report.document)
+    }
+
+    /// Stories with an item in `since` (default 24h; a duration or an RFC 3339 time), of one `entity` when given,
+    /// at most `limit` (default 100, at most 1000), newest last item first: `StoryListDocument`.
+    static func stories(_ deps: Dependencies, _ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        let now = Date()
+        var since = now.addingTimeInterval(-86_400)
+        if let text = q["since"] {
+            guard let time = DurationText.pointInTime(String(text), now: now) else {
+                return try json(["error": "since: a duration back from now (24h) or an RFC 3339 time"], status: .badRequest)
+            }
+            since = time
+        }
+        var limit = 100
+        if let text = q["limit"] {
+            guard let n = Int(text), (1...1000).contains(n) else { return try json(["error": "limit: an integer from 1 to 1000"], status: .badRequest) }
+            limit = n
+        }
+        let symbol = q["entity"].map { String($0).uppercased() }
+        if let symbol, symbol.isEmpty || symbol.count > 32 {
+            return try json(["error": "entity: a ticker symbol"], status: .badRequest)
+        }
+        let stories = try await deps.store.stories(StoryQuery(modelVersion: deps.modelVersion, since: since, symbol: symbol, limit: limit))
+        return try json(StoryListDocument(modelVersion: deps.modelVersion, stories: stories))
     }
 
     /// Active alerts and those resolved within `since` (default 24h), and the active silences.

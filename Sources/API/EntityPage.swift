@@ -9,6 +9,7 @@ import Store
 /// scores and the words behind each score.
 enum EntityPage {
     static let maxItems = 200
+    static let maxStories = 20
 
     static func page(_ deps: APIRoutes.Dependencies, symbol raw: String, request: Request) async throws -> Response {
         let config = deps.current.config
@@ -41,12 +42,26 @@ enum EntityPage {
         html += "<p class=\"muted small\">since \(HTMLPage.esc(HTMLPage.time(since))) · \(e.onWatchlist ? "on the watchlist" : "not on the watchlist") · model \(HTMLPage.esc(deps.modelVersion))</p>"
         html += "<div class=\"card\"><div class=\"nums\"><span>risk index (\(DurationText.format(query.window))) <b>\(HTMLPage.number(e.riskIndex, "%.2f"))</b></span>"
         html += "<span>mean sentiment <b>\(HTMLPage.number(e.meanSentiment, "%+.2f"))</b></span><span>negative <b>\(HTMLPage.percent(e.negativeShare))</b></span>"
-        html += "<span>items <b>\(e.items)</b></span><span>burst <b>\(HTMLPage.number(e.burst, "%.1f"))</b></span></div>"
+        html += "<span>items <b>\(e.items)</b></span><span>stories <b>\(e.stories)</b></span><span>burst <b>\(HTMLPage.number(e.burst, "%.1f"))</b></span></div>"
         let chart = RiskChart(riskIndex: e.riskTrend, itemRisk: e.trend, stepEnds: e.stepEnds,
                               thresholds: RiskChart.thresholds(config, symbol: e.symbol), window: query.window, width: 1200, height: 260)
         html += chart.svg() + chart.legend() + "</div>"
         html += "<h2>Alerts, last 7 days</h2>"
         html += AlertCards.html(alerts.filter { $0.alert.kind == .threshold && $0.alert.entity == symbol }, now: now, emptyText: "No alerts for \(symbol).")
+        let stories = try await deps.store.stories(StoryQuery(modelVersion: deps.modelVersion, since: since, symbol: symbol, limit: 200))
+            .sorted { ($0.size, $0.lastSeen) > ($1.size, $1.lastSeen) }
+        html += "<h2>Top stories (\(stories.count)\(stories.count > maxStories ? ", largest \(maxStories) shown" : ""))</h2>"
+        if stories.isEmpty { html += "<p class=\"muted\">No stories for \(HTMLPage.esc(symbol)) since \(HTMLPage.esc(HTMLPage.time(since))).</p>" }
+        else {
+            html += "<table class=\"stack\" id=\"stories\"><thead><tr><th>first seen</th><th>story</th><th>items</th><th>sources</th><th>last seen</th></tr></thead><tbody>"
+            for story in stories.prefix(maxStories) {
+                html += "<tr><td data-label=\"first seen\">\(HTMLPage.time(story.firstSeen))</td>"
+                html += "<td data-label=\"story\" class=\"wrap\">\(HTMLPage.itemLink(story.title, story.link)) <span class=\"muted small\">#\(story.id)</span></td>"
+                html += "<td data-label=\"items\">\(story.size)</td><td data-label=\"sources\" class=\"wrap\">\(HTMLPage.esc(story.sources.joined(separator: ", ")))</td>"
+                html += "<td data-label=\"last seen\">\(HTMLPage.time(story.lastSeen))</td></tr>"
+            }
+            html += "</tbody></table>"
+        }
         html += "<h2>Items (\(observations.count)\(observations.count > maxItems ? ", newest \(maxItems) shown" : ""))</h2>"
         html += "<table class=\"stack\"><thead><tr><th>published</th><th>item</th><th>source</th><th>label</th><th>sentiment</th><th>risk</th><th>topic</th><th>words</th></tr></thead><tbody>"
         for o in observations.sorted(by: { $0.publishedAt > $1.publishedAt }).prefix(maxItems) {

@@ -106,3 +106,36 @@ public struct FeedListDocument: Encodable, Sendable {
         self.feeds = feeds
     }
 }
+
+/// `monitorctl stories --format json` and `/v1/stories`: one document, the same keys in both (README, "Stories").
+public struct StoryListDocument: Encodable, Sendable {
+    @OrNull public var modelVersion: String?
+    public var stories: [Story]
+
+    public struct Story: Encodable, Sendable {
+        public var id: Int64
+        public var title: String
+        @OrNull public var link: String?
+        public var firstSeen: Date
+        public var lastSeen: Date
+        public var size: Int
+        public var sources: [String]
+        public var items: [Item]
+    }
+
+    public struct Item: Encodable, Sendable {
+        public var itemId: Int64
+        public var title: String
+        @OrNull public var link: String?
+        public var source: String
+        public var published: Date
+    }
+
+    public init(modelVersion: String?, stories: [StoryRecord]) {
+        self.modelVersion = modelVersion
+        self.stories = stories.map { s in
+            Story(id: s.id, title: s.title, link: s.link, firstSeen: s.firstSeen, lastSeen: s.lastSeen, size: s.size, sources: s.sources,
+                  items: s.items.map { Item(itemId: $0.itemID, title: $0.title, link: $0.link, source: $0.source, published: $0.published) })
+        }
+    }
+}

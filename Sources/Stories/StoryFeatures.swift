@@ -3,8 +3,12 @@ import Foundation
 /// What story clustering knows of one item: its headline's keys, the entities it mentions, and
 /// the model's mean-pooled embedding (unit length).
 public struct StoryFeatures: Sendable, Equatable {
-    /// Headline keys (hashed, ascending) with their weights: numbers and entities weigh more than words.
+    /// Headline keys (hashed, ascending) with their weights (a number weighs more than a word). The
+    /// words that name a mentioned entity are not among them: two headlines about one company share
+    /// its name whatever the event, so the name says nothing about which event it is.
     public var keys: [(hash: UInt64, weight: Float)]
+    /// The keys, and one per entity (`@SYMBOL`): what finds candidate stories.
+    public private(set) var lookup: [(hash: UInt64, weight: Float)] = []
     /// The keys' total weight.
     public private(set) var keyWeight: Float = 0
     /// Entity symbols found in the item (the tagger's, and the institutions its headline names).
@@ -14,19 +18,21 @@ public struct StoryFeatures: Sendable, Equatable {
 
     /// Weight of a number key (`#38%`, `#12e9`): a shared figure is strong evidence of one event.
     static let numberWeight: Float = 2
-    /// Weight of an entity key (`@ACME`): names and cashtags of one company meet here.
+    /// Weight of an entity key (`@ACME`) when looking for candidates: names and cashtags of one company meet here.
     static let entityWeight: Float = 1.5
 
-    public init(title: String, entities: some Sequence<String>, embedding: [Float]) {
+    /// `mentions`: the entities the tagger found, with the text that matched (`Acme Corp`, `$ACME`).
+    public init(title: String, mentions: [(symbol: String, matched: String)], embedding: [Float]) {
         var keys: [UInt64: Float] = [:]
         let (words, institutions) = StoryText.keys(StoryText.headline(title))
-        for key in words {
+        let names = Set(mentions.flatMap { StoryText.keys($0.matched).keys })
+        for key in words where !names.contains(key) {
             keys[Self.hash(key)] = key.hasPrefix("#") ? Self.numberWeight : 1
         }
-        let entities = Set(entities).union(institutions)
-        for symbol in entities { keys[Self.hash("@" + symbol)] = Self.entityWeight }
+        let entities = Set(mentions.map(\.symbol)).union(institutions)
         self.keys = keys.map { (hash: $0.key, weight: $0.value) }.sorted { $0.hash < $1.hash }
         keyWeight = self.keys.reduce(0) { $0 + $1.weight }
+        lookup = self.keys + entities.map { (hash: Self.hash("@" + $0), weight: Self.entityWeight) }
         self.entities = entities
         self.embedding = Self.unit(embedding)
     }
@@ -93,7 +99,7 @@ public struct StorySettings: Sendable, Equatable {
     public var embeddingWeight: Float
 
     public static let defaultWindowMillis: Int64 = 48 * 3_600_000
-    public static let defaultThreshold: Float = 0.45
+    public static let defaultThreshold: Float = 0.3
     public static let defaultEmbeddingWeight: Float = 0.3
 
     public init(windowMillis: Int64 = defaultWindowMillis, threshold: Float = defaultThreshold,

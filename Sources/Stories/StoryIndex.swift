@@ -69,7 +69,7 @@ public struct StoryIndex: Sendable {
     /// The most similar story within the window at or above the threshold.
     public func bestMatch(for input: StoryInput) -> (id: Int64, similarity: Float)? {
         // Shared key weight per story, from the rarest keys' recent postings.
-        let keys = input.features.keys.sorted { (postings[$0.hash]?.count ?? 0) < (postings[$1.hash]?.count ?? 0) }
+        let keys = input.features.lookup.sorted { (postings[$0.hash]?.count ?? 0) < (postings[$1.hash]?.count ?? 0) }
         var shared: [Int64: Float] = [:]
         for key in keys.prefix(Self.keysRead) {
             guard let list = postings[key.hash] else { continue }
@@ -110,7 +110,7 @@ public struct StoryIndex: Sendable {
     }
 
     private mutating func index(_ features: StoryFeatures, story id: Int64) {
-        for key in features.keys where postings[key.hash]?.last != id {
+        for key in features.lookup where postings[key.hash]?.last != id {
             postings[key.hash, default: []].append(id)
             postingEntries += 1
         }

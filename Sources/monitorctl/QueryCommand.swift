@@ -11,7 +11,7 @@ struct QueryCommand: AsyncParsableCommand {
         commandName: "query",
         abstract: "What is risky and why: per-entity risk over a time range.",
         discussion: """
-            Per entity: items, mean sentiment, risk index (time-decayed mean item risk over --window ending at \
+            Per entity: items, stories (one event's copies count once), mean sentiment, risk index (time-decayed mean item risk over --window ending at \
             --until), negative share, burst score, a trend sparkline of mean item risk over the range, firing \
             alerts, and the top negative headlines. JSON and CSV are stable for scripts (README, "monitorctl query").
             """)
@@ -52,12 +52,12 @@ struct QueryCommand: AsyncParsableCommand {
         case .json:
             out.write(try JSONText.encode(report.document) + "\n")
         case .csv:
-            out.write("symbol,name,items,mean_sentiment,negative_share,risk_index,burst,firing_alerts,top_headline,top_headline_source,top_headline_published,top_headline_item_id\n")
+            out.write("symbol,name,items,mean_sentiment,negative_share,risk_index,burst,firing_alerts,top_headline,top_headline_source,top_headline_published,top_headline_item_id,stories,top_headline_story_items\n")
             for e in report.entities {
                 let h = e.topNegative.first
                 out.write([e.symbol, e.name ?? "", String(e.items), fmt(e.meanSentiment), fmt(e.negativeShare), fmt(e.riskIndex), fmt(e.burst),
                            e.firingAlerts.joined(separator: ";"), h?.title ?? "", h?.source ?? "", h.map { JSONText.timestamp($0.published) } ?? "",
-                           h.map { String($0.itemID) } ?? ""]
+                           h.map { String($0.itemID) } ?? "", String(e.stories), h.map { String($0.storyItems) } ?? ""]
                     .map(csvField).joined(separator: ",") + "\n")
             }
         case .table:
@@ -87,9 +87,9 @@ struct QueryCommand: AsyncParsableCommand {
         guard report.modelVersion != nil else { return "no scored items yet\n" }
         if report.entities.isEmpty { return report.unknownEntities.isEmpty ? "no entities in range\n" : "" }
         func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-        var rows = [["ENTITY", "ITEMS", "SENTIMENT", "RISK", "NEG%", "BURST", "TREND", "ALERTS"]]
+        var rows = [["ENTITY", "ITEMS", "STORIES", "SENTIMENT", "RISK", "NEG%", "BURST", "TREND", "ALERTS"]]
         for e in report.entities {
-            rows.append([e.symbol, String(e.items), cell(e.meanSentiment, "%+.2f"), cell(e.riskIndex, "%.2f"),
+            rows.append([e.symbol, String(e.items), String(e.stories), cell(e.meanSentiment, "%+.2f"), cell(e.riskIndex, "%.2f"),
                          e.negativeShare.map { String(format: "%.0f%%", $0 * 100) } ?? "—", cell(e.burst, "%.1f"), Sparkline.render(e.trend),
                          e.firingAlerts.isEmpty ? "-" : e.firingAlerts.joined(separator: ",")])
         }
@@ -113,13 +113,14 @@ struct QueryCommand: AsyncParsableCommand {
             }
         }
         if report.entities.contains(where: { !$0.topNegative.isEmpty || !$0.topPositive.isEmpty }) {
-            text += "\n(#N is the item id: monitorctl explain N)\n"
+            text += "\n(#N is the item id: monitorctl explain N; ×N: the story's items in the range, monitorctl stories)\n"
         }
         return text
     }
 
     func line(_ h: RiskReport.Headline, _ value: String) -> String {
-        "  \(value)  #\(h.itemID)  \(Terminal.sanitise(h.title))  — \(Terminal.sanitise(h.source)), \(JSONText.timestamp(h.published))\n"
+        "  \(value)  #\(h.itemID)  \(Terminal.sanitise(h.title))  — \(Terminal.sanitise(h.source)), \(JSONText.timestamp(h.published))"
+            + (h.storyItems > 1 ? "  ×\(h.storyItems)" : "") + "\n"
     }
 
 }

@@ -5,5 +5,5 @@ struct StoriesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stories",
         abstract: "List stories (one event's copies and rewrites grouped), or measure the clustering.",
-        subcommands: [StoriesEvalCommand.self])
+        subcommands: [StoriesListCommand.self, StoriesEvalCommand.self], defaultSubcommand: StoriesListCommand.self)
 }

@@ -70,10 +70,55 @@ struct EntityHistoryTests {
             history.advance(to: now, horizon: now - span)
             let observations = all.sorted { ($0.at, $0.itemID) < ($1.at, $1.itemID) }.map(observation)
             for window in Self.windows {
-                let definition = EntityMetrics.compute(symbol: "X", window: window, observations: observations, now: Date(millis: now))
+                let definition = EntityMetrics.compute(symbol: "X", window: window, observations: observations, now: Date(millis: now), count: .items)
                 expectSame(history.metrics(symbol: "X", window: window, end: now), definition, "seed \(seed) step \(step) window \(window)")
             }
         }
+    }
+
+    @Test("counting stories: a story counts once, at its first item, with that item's score, however many copies arrive and in any order",
+          arguments: [5, 6])
+    func stories(seed: UInt64) {
+        var rng = Generator(state: seed)
+        let window = Duration.seconds(3600)
+        let span = window.millis * Int64(1 + EntityMetrics.baselineWindows(window))
+        var history = EntityHistory(windows: [window.millis])
+        var observations: [EntityObservation] = []
+        var stories: [StoryPoint] = []
+        var now: Int64 = 1_800_000_000_000
+        var nextID: Int64 = 1
+        for step in 0..<150 {
+            now += [Int64(10_000), 120_000, 900_000, 3_600_000].randomElement(using: &rng)!
+            var batch: [EntityHistory.Point] = []
+            for _ in 0..<Int.random(in: 0...8, using: &rng) {
+                let at = now - Int64.random(in: 0...600_000, using: &rng)
+                let negative = Bool.random(using: &rng)
+                let label = negative ? "negative" : "neutral"
+                let sentiment = Double.random(in: -1...1, using: &rng), risk = Double.random(in: 0...1, using: &rng)
+                // Half the items are copies of a recent story (its point is its first item's), half start one.
+                let story: StoryPoint
+                if Bool.random(using: &rng), let recent = stories.suffix(6).randomElement(using: &rng) {
+                    story = recent
+                } else {
+                    story = StoryPoint(id: nextID, publishedAt: Date(millis: at), sentiment: sentiment, risk: risk, label: label)
+                    stories.append(story)
+                }
+                observations.append(EntityObservation(itemID: nextID, title: "", link: nil, feedID: "f", publishedAt: Date(millis: at),
+                                                      sentiment: sentiment, risk: risk, label: label, topic: nil, explanation: nil, story: story))
+                batch.append(EntityHistory.Point(story))
+                nextID += 1
+            }
+            history.insert(batch, now: now)
+            history.advance(to: now, horizon: now - span)
+            let sorted = observations.sorted { ($0.publishedAt, $0.itemID) < ($1.publishedAt, $1.itemID) }
+            let definition = EntityMetrics.compute(symbol: "X", window: window, observations: sorted, now: Date(millis: now), count: .stories)
+            expectSame(history.metrics(symbol: "X", window: window, end: now), definition, "seed \(seed) step \(step)")
+            let items = EntityMetrics.compute(symbol: "X", window: window, observations: sorted, now: Date(millis: now), count: .items)
+            #expect(definition.volume <= items.volume)
+        }
+        let inWindow = observations.filter { $0.story.publishedAt.millis > now - window.millis }
+        #expect(EntityMetrics.compute(symbol: "X", window: window, observations: observations, now: Date(millis: now), count: .stories).volume
+                == Set(inWindow.map(\.story.id)).count)
     }
 
     @Test("between now and nextChange, nothing but the decayed risk moves", arguments: [11, 12, 13])
@@ -92,11 +137,11 @@ struct EntityHistoryTests {
         all.sort { ($0.publishedAt, $0.itemID) < ($1.publishedAt, $1.itemID) }
         func stable(_ m: EntityMetrics) -> [Double] { [Double(m.volume), Double(m.negatives), m.sentiment, m.negativeShare, m.burst, m.itemRisk] }
         for _ in 0..<30 {
-            let metrics = EntityMetrics.compute(symbol: "X", window: window, observations: all, now: Date(millis: now))
+            let metrics = EntityMetrics.compute(symbol: "X", window: window, observations: all, now: Date(millis: now), count: .items)
             guard let next = history.nextChange(window: window, end: now, countsBaseline: true) else { Issue.record("no next change"); return }
             #expect(next > now)
             for t in [now + 1, (now + next) / 2, next - 1] where t < next {
-                let later = EntityMetrics.compute(symbol: "X", window: window, observations: all, now: Date(millis: t))
+                let later = EntityMetrics.compute(symbol: "X", window: window, observations: all, now: Date(millis: t), count: .items)
                 #expect(stable(later) == stable(metrics), "changed at \(t - now) ms, before the predicted \(next - now) ms")
             }
             now = next

@@ -189,8 +189,9 @@ struct WebhookDeliveryTests {
         }
         defer { feed.stop() }
         var daemon = try Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: receiver.url,
-                                rules: [["id": "volume5", "metric": "volume", "window": "1h", "above": 5, "cooldown": "1h"],
-                                        ["id": "volume15", "metric": "volume", "window": "1h", "above": 15, "cooldown": "1h"]])
+                                // The burst's items are one story per ticker (the same headline, numbered): count items.
+                                rules: [["id": "volume5", "metric": "volume", "window": "1h", "above": 5, "cooldown": "1h", "count": "items"],
+                                        ["id": "volume15", "metric": "volume", "window": "1h", "above": 15, "cooldown": "1h", "count": "items"]])
         for _ in 0..<20 {
             try await Task.sleep(for: .milliseconds(Int.random(in: 300...1200)))
             try await daemon.kill9()

@@ -11,7 +11,7 @@ func temporaryDatabasePath() throws -> String {
 }
 
 let expectedTables: Set<String> = [
-    "feeds", "items", "scores", "entities", "mentions", "alerts", "alert_events", "silences",
+    "feeds", "items", "scores", "entities", "mentions", "stories", "story_items", "alerts", "alert_events", "silences",
     "webhook_deliveries", "delivery_attempts", "schema_migrations", "webhook_endpoints", "retention_runs", "cluster_instances", "cluster_roles",
 ]
 

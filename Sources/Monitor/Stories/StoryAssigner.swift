@@ -28,7 +28,7 @@ public final class StoryAssigner: @unchecked Sendable {
         let members = try await store.storyMembers(modelVersion: modelVersion,
                                                    lastSeenAfter: Date(millis: now.millis - index.settings.windowMillis))
         for member in members {
-            let features = StoryFeatures(title: member.title, entities: member.symbols,
+            let features = StoryFeatures(title: member.title, mentions: member.mentions,
                                          embedding: member.embedding.map(StoryLink.dequantize) ?? [])
             index.add(StoryInput(itemID: member.itemID, feedID: member.feedID, publishedAt: member.publishedAt.millis, features: features),
                       to: member.storyID)
@@ -46,7 +46,8 @@ public final class StoryAssigner: @unchecked Sendable {
     public func assign(_ scored: inout [ScoredItem], items: [UnscoredItem], results: [Classification]) {
         for k in scored.indices {
             let item = items[k]
-            let features = StoryFeatures(title: item.title, entities: scored[k].mentions.map(\.symbol), embedding: results[k].embedding)
+            let features = StoryFeatures(title: item.title, mentions: scored[k].mentions.map { (symbol: $0.symbol, matched: $0.matched) },
+                                         embedding: results[k].embedding)
             let published = item.publishedAt.millis
             let (story, _) = index.assign(StoryInput(itemID: item.id, feedID: item.feedID, publishedAt: published, features: features))
             scored[k].story = StoryLink(storyID: story, embedding: StoryLink.quantize(features.embedding))

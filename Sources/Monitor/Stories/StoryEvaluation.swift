@@ -44,9 +44,9 @@ public struct StoryEvaluation {
         let results = classifier.classify(texts, batchSize: 32)
         inputs = dated.indices.map { k in
             let (index, item, published) = dated[k]
-            let entities = tagger.mentions(in: texts[k]).map(\.symbol)
+            let mentions = tagger.mentions(in: texts[k]).map { (symbol: $0.symbol, matched: $0.matched) }
             return StoryInput(itemID: Int64(index + 1), feedID: item.source, publishedAt: published,
-                              features: StoryFeatures(title: item.title, entities: entities, embedding: results[k].embedding))
+                              features: StoryFeatures(title: item.title, mentions: mentions, embedding: results[k].embedding))
         }
         labels = dated.map(\.1.story)
         titles = dated.map(\.1.title)
@@ -61,9 +61,9 @@ public struct StoryEvaluation {
         return (ClusteringScore(predicted: stories, truth: kept.map { labels[$0] }), stories)
     }
 
-    /// The grid `sweep` and `crossValidate` search: embedding weight 0 … 1 by 0.1, threshold 0.3 … 0.9 by 0.05.
+    /// The grid `sweep` and `crossValidate` search: embedding weight 0 … 1 by 0.1, threshold 0.15 … 0.9 by 0.05.
     public static let grid: [StorySettings] = stride(from: Float(0), through: 1.0001, by: 0.1).flatMap { weight in
-        stride(from: Float(0.3), through: 0.9001, by: 0.05).map { StorySettings(threshold: $0, embeddingWeight: weight) }
+        stride(from: Float(0.15), through: 0.9001, by: 0.05).map { StorySettings(threshold: $0, embeddingWeight: weight) }
     }
 
     /// Two-fold cross-validation over stories (alternate labels in sorted order): settings are chosen on

@@ -63,8 +63,8 @@ enum SQLText {
             """
     }
 
-    /// The items of model $1's stories whose last item was published after $2, with their titles, symbols
-    /// (`concat`: the backend's aggregate of `m.symbol` with commas) and stored embeddings, in id order:
+    /// The items of model $1's stories whose last item was published after $2, with their titles, mentions
+    /// (`concat`: the backend's aggregate of `m.symbol` US `m.matched`, separated by RS) and stored embeddings, in id order:
     /// what the story index is rebuilt from.
     static func storyMembers(concat: String) -> String { """
         SELECT si.item_id, si.story_id, i.feed_id, i.published_at, i.title,

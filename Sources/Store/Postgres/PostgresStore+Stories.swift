@@ -40,11 +40,11 @@ extension PostgresStore: StoryStore {
         var binds = PostgresBindings()
         binds.append(modelVersion)
         binds.append(lastSeenAfter.millis)
-        return try await rows(PostgresQuery(unsafeSQL: SQLText.storyMembers(concat: "string_agg(m.symbol, ',')"), binds: binds)).map { row in
+        return try await rows(PostgresQuery(unsafeSQL: SQLText.storyMembers(concat: "string_agg(m.symbol || chr(31) || m.matched, chr(30))"), binds: binds)).map { row in
             let (itemID, storyID, feedID, published, title, symbols, embedding) =
                 try row.decode((Int64, Int64, String, Int64, String, String?, ByteBuffer?).self)
             return StoryMember(itemID: itemID, storyID: storyID, feedID: feedID, publishedAt: Date(millis: published), title: title,
-                               symbols: (symbols ?? "").split(separator: ",").map(String.init),
+                               mentions: StoryMember.decodeMentions(symbols),
                                embedding: embedding.map { buffer in buffer.readableBytesView.map { Int8(bitPattern: $0) } })
         }
     }

@@ -45,24 +45,33 @@ public struct StoryPoint: Sendable, Equatable, Hashable {
 }
 
 /// An item of the story window, as the story index is rebuilt from it after a restart.
-public struct StoryMember: Sendable, Equatable {
+public struct StoryMember: Sendable {
     public var itemID: Int64
     public var storyID: Int64
     public var feedID: String
     public var publishedAt: Date
     public var title: String
-    /// The entity symbols it mentions.
-    public var symbols: [String]
+    /// The entities it mentions, with the text that matched.
+    public var mentions: [(symbol: String, matched: String)]
     public var embedding: [Int8]?
 
-    public init(itemID: Int64, storyID: Int64, feedID: String, publishedAt: Date, title: String, symbols: [String], embedding: [Int8]?) {
+    public init(itemID: Int64, storyID: Int64, feedID: String, publishedAt: Date, title: String,
+                mentions: [(symbol: String, matched: String)], embedding: [Int8]?) {
         self.itemID = itemID
         self.storyID = storyID
         self.feedID = feedID
         self.publishedAt = publishedAt
         self.title = title
-        self.symbols = symbols
+        self.mentions = mentions
         self.embedding = embedding
+    }
+
+    /// `symbol` US `matched` RS … as `SQLText.storyMembers` aggregates them (unit and record separators, which no name contains).
+    public static func decodeMentions(_ text: String?) -> [(symbol: String, matched: String)] {
+        (text ?? "").split(separator: "\u{1E}").compactMap { entry in
+            let parts = entry.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+            return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+        }
     }
 }
 

@@ -28,10 +28,10 @@ extension SQLiteStore: StoryStore {
 
     public func storyMembers(modelVersion: String, lastSeenAfter: Date) async throws -> [StoryMember] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyMembers(concat: "group_concat(m.symbol, ',')")),
+            try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyMembers(concat: "group_concat(m.symbol || char(31) || m.matched, char(30))")),
                              arguments: [modelVersion, lastSeenAfter.millis]).map { row in
                 StoryMember(itemID: row[0], storyID: row[1], feedID: row[2], publishedAt: Date(millis: row[3]), title: row[4],
-                            symbols: ((row[5] as String?) ?? "").split(separator: ",").map(String.init), embedding: Self.vector(row[6]))
+                            mentions: StoryMember.decodeMentions(row[5]), embedding: Self.vector(row[6]))
             }
         }
     }
