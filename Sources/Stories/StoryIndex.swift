@@ -68,7 +68,21 @@ public struct StoryIndex: Sendable {
 
     /// The most similar story within the window at or above the threshold.
     public func bestMatch(for input: StoryInput) -> (id: Int64, similarity: Float)? {
-        // Shared key weight per story, from the rarest keys' recent postings.
+        let window = settings.windowMillis
+        var best: (id: Int64, similarity: Float)?
+        for id in candidates(for: input) {
+            guard let story = stories[id], input.publishedAt >= story.firstSeen - window, input.publishedAt <= story.lastSeen + window
+            else { continue }
+            var similarity: Float = 0
+            for member in story.members { similarity = max(similarity, settings.similarity(input.features, member)) }
+            if similarity >= settings.threshold, similarity > (best?.similarity ?? 0) { best = (id, similarity) }
+        }
+        return best
+    }
+
+    /// The stories compared in full with `input`: at most `candidatesScored`, those sharing the most key weight
+    /// (at least `minimumShared`) among the recent postings of its rarest keys.
+    func candidates(for input: StoryInput) -> [Int64] {
         let keys = input.features.lookup.sorted { (postings[$0.hash]?.count ?? 0) < (postings[$1.hash]?.count ?? 0) }
         var shared: [Int64: Float] = [:]
         for key in keys.prefix(Self.keysRead) {
@@ -78,17 +92,8 @@ public struct StoryIndex: Sendable {
                 shared[id, default: 0] += key.weight
             }
         }
-        let window = settings.windowMillis
-        let candidates = shared.filter { $0.value >= Self.minimumShared }.sorted { ($0.value, $0.key) > ($1.value, $1.key) }
-        var best: (id: Int64, similarity: Float)?
-        for (id, _) in candidates.prefix(Self.candidatesScored) {
-            guard let story = stories[id], input.publishedAt >= story.firstSeen - window, input.publishedAt <= story.lastSeen + window
-            else { continue }
-            var similarity: Float = 0
-            for member in story.members { similarity = max(similarity, settings.similarity(input.features, member)) }
-            if similarity >= settings.threshold, similarity > (best?.similarity ?? 0) { best = (id, similarity) }
-        }
-        return best
+        return shared.filter { $0.value >= Self.minimumShared }.sorted { ($0.value, $0.key) > ($1.value, $1.key) }
+            .prefix(Self.candidatesScored).map(\.key)
     }
 
     /// Adds an item to a story known to the index (the store's own assignment, when it is read back).

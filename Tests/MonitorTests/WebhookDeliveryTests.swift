@@ -79,11 +79,13 @@ struct WebhookDeliveryTests {
         var process: Process
         var database: String { folder.path("monitor.sqlite") }
 
-        init(folder: TemporaryFolder, feedURL: String, webhookURL: String, rules: [[String: Any]], interval: String = "1s") throws {
+        /// `moreFeeds`: feed id → URL, polled as often as the wire.
+        init(folder: TemporaryFolder, feedURL: String, webhookURL: String, rules: [[String: Any]], interval: String = "1s",
+             moreFeeds: [(id: String, url: String)] = []) throws {
             self.folder = folder
             let config: [String: Any] = [
                 "database": "monitor.sqlite", "model": WebhookDeliveryTests.model, "engine": ["threads": 1, "batchSize": 16], "api": ["listen": "127.0.0.1:0"],
-                "feeds": [["id": "wire", "url": feedURL, "interval": interval]],
+                "feeds": [["id": "wire", "url": feedURL, "interval": interval]] + moreFeeds.map { ["id": $0.id, "url": $0.url, "interval": interval] },
                 "watchlist": [["symbol": "CTSO", "names": ["Contoso"]], ["symbol": "FBKM", "names": ["Fabrikam"]]],
                 "rules": rules,
                 "webhooks": [["id": "desk", "url": webhookURL, "secretEnv": "DESK_SECRET"]],
