@@ -13,6 +13,10 @@ final class WebhookReceiver: Sendable {
         let type: String
         let body: [String: any Sendable]
         let verified: Bool
+        /// The body as sent.
+        var raw = ""
+        /// The body's `data` object.
+        var data: [String: Any]? { ((try? JSONSerialization.jsonObject(with: Data(raw.utf8))) as? [String: Any])?["data"] as? [String: Any] }
     }
 
     static let secretText = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -49,7 +53,7 @@ final class WebhookReceiver: Sendable {
         if (200..<300).contains(answer) {
             let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
             received.withLock {
-                $0.append(Message(id: id, type: object["type"] as? String ?? "", body: object.mapValues { "\($0)" }, verified: verified))
+                $0.append(Message(id: id, type: object["type"] as? String ?? "", body: object.mapValues { "\($0)" }, verified: verified, raw: body))
             }
         }
         return .init(status: answer)
@@ -217,6 +221,74 @@ struct WebhookDeliveryTests {
         #expect(receiver.messages.allSatisfy { $0.verified })
         // Two rules × two tickers fired once each (cooldown 1h): exactly four alert.firing messages after dedupe.
         #expect(receiver.distinct.filter { $0.type == "alert.firing" }.count == 4, "\(receiver.distinct.map(\.type))")
+    }
+
+    /// One event, five outlets' versions (and the same company's other news on the wire).
+    static let syndicated: [(feed: String, guid: String, title: String)] = [
+        ("wire", "w1", "Contoso shares plunge 25% after SEC opens fraud probe"),
+        ("wire", "w2", "Contoso to open a new research centre in Dublin"),
+        ("bloomberg", "b1", "Contoso Tumbles 25% on SEC Fraud Investigation"),
+        ("marketwatch", "m1", "SEC investigating Contoso over accounting fraud; stock sinks 25%"),
+        ("cnbc", "c1", "Contoso stock craters 25% on SEC fraud probe"),
+        ("social", "s1", "$CTSO -25% on an SEC fraud probe. Brutal."),
+    ]
+
+    @Test("one event from five feeds counts once: the alert's burst and evidence show one story with five sources; after a restart the next copy joins it")
+    func syndicatedStory() async throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.server.stop() }
+        let phase = Atomic<Int>(0)
+        let feed = try LocalHTTPServer { request in
+            let name = String(request.path.dropFirst())
+            var items = Self.syndicated.filter { $0.feed == name }.map { (guid: $0.guid, title: $0.title) }
+            if name == "wire", phase.load(ordering: .relaxed) == 1 {
+                items.append((guid: "w3", title: "UPDATE 1-Contoso shares plunge 25% after SEC opens fraud probe"))
+            }
+            return .init(text: Self.feed(items))
+        }
+        defer { feed.stop() }
+        let others = ["bloomberg", "marketwatch", "cnbc", "social"].map { (id: $0, url: feed.url("/\($0)").absoluteString) }
+        // Fires once the window has one negative story against a quiet day; `for` lets every outlet's copy arrive first.
+        var daemon = try Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: receiver.url,
+                                rules: [["id": "neg-burst", "metric": "burst", "window": "1h", "above": 0.5, "for": "6s", "cooldown": "1h"]],
+                                moreFeeds: others)
+        try await eventually("alert.firing", timeout: .seconds(60)) { receiver.distinct.contains { $0.type == "alert.firing" } }
+        let firing = try #require(receiver.distinct.first { $0.type == "alert.firing" })
+        let data = try #require(firing.data)
+        let metrics = try #require(data["metrics"] as? [String: Any])
+        #expect(metrics["negatives"] as? Int == 1 && metrics["burst"] as? Double == 1, "five copies are one negative story: \(metrics)")
+        #expect(metrics["volume"] as? Int == 2, "the fraud story and the Dublin news: \(metrics)")
+        let evidence = try #require(data["evidence"] as? [[String: Any]])
+        let story = try #require(evidence.first)
+        #expect(story["size"] as? Int == 5 && (story["sources"] as? [String])?.count == 5, "\(story)")
+        #expect(Set(evidence.compactMap { $0["storyId"] as? Int }).count == evidence.count, "each story listed once")
+        #expect((data["rule"] as? [String: Any])?["count"] as? String == "stories")
+
+        // Restart: the stories of the window are read back, and the wire's update joins the same story.
+        try await daemon.stop()
+        phase.store(1, ordering: .relaxed)
+        try daemon.restart()
+        do {
+            try await eventually("the update scored", timeout: .seconds(60)) {
+                daemon.count("SELECT count(*) FROM story_items si JOIN items i ON i.id = si.item_id WHERE i.title LIKE 'UPDATE 1-%'") == 1
+            }
+        } catch {
+            Issue.record("\(daemon.log.suffix(4000))")
+            throw error
+        }
+        let config = daemon.folder.path("config.json")
+        let listed = try await runProduct("monitorctl", ["stories", "--config", config, "--entity", "CTSO", "--format", "json"],
+                                          environment: ["DESK_SECRET": WebhookReceiver.secretText])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any], "\(listed.stderr)")
+        let stories = try #require(document["stories"] as? [[String: Any]])
+        let fraud = try #require(stories.first { ($0["size"] as? Int ?? 0) > 1 }, "\(stories)")
+        #expect(fraud["size"] as? Int == 6 && (fraud["sources"] as? [String])?.sorted() == ["bloomberg", "cnbc", "marketwatch", "social", "wire"])
+        #expect((fraud["items"] as? [[String: Any]])?.count == 6)
+        for key in ["id", "title", "firstSeen", "lastSeen", "size", "sources", "items"] { #expect(fraud[key] != nil, "\(key)") }
+        #expect(stories.count == 2, "\(stories.map { $0["title"] ?? "" })")
+        let table = try await runProduct("monitorctl", ["stories", "--config", config], environment: ["DESK_SECRET": WebhookReceiver.secretText])
+        #expect(table.stdout.contains("6 items from bloomberg, cnbc, marketwatch, social, wire"), "\(table.stdout)")
+        try await daemon.stop()
     }
 
     @Test("a receiver that answers 500 three times gets the alert on the 4th attempt; every attempt is recorded")
