@@ -215,8 +215,11 @@ private struct ConfigBuilder {
     func stories(_ field: (path: String, value: JSONValue)?) -> StorySettings? {
         var settings = StorySettings()
         guard let field else { return settings }
-        guard let object = reader.object(field.value, at: field.path, allowed: ["window", "threshold", "embeddingWeight"]) else { return nil }
+        guard let object = reader.object(field.value, at: field.path, allowed: ["enabled", "window", "threshold", "embeddingWeight"]) else { return nil }
         var valid = true
+        if let (p, v) = object.optional("enabled") {
+            if let enabled = reader.bool(v, at: p) { settings.enabled = enabled } else { valid = false }
+        }
         if let (p, v) = object.optional("window") {
             if let window = reader.duration(v, at: p, minimum: .seconds(60)) { settings.windowMillis = window.millis } else { valid = false }
         }
@@ -414,7 +417,7 @@ private struct ConfigBuilder {
             valid = valid && settings.token != nil
         }
         if let (p, v) = object.optional("protectMetrics") {
-            if case let .bool(b) = v { settings.protectMetrics = b } else { reader.report(p, "expected true or false, got \(v.shortDescription)"); valid = false }
+            if let b = reader.bool(v, at: p) { settings.protectMetrics = b } else { valid = false }
         }
         if let (p, v) = object.optional("metricsEntities") {
             if let n = reader.integer(v, at: p, in: 0...100_000) { settings.metricsEntities = n } else { valid = false }

@@ -55,6 +55,14 @@ final class ConfigReader {
         return number
     }
 
+    func bool(_ value: JSONValue, at path: String) -> Bool? {
+        guard case let .bool(b) = value else {
+            report(path, "expected true or false, got \(value.shortDescription)")
+            return nil
+        }
+        return b
+    }
+
     func number(_ value: JSONValue, at path: String) -> Double? {
         guard case let .number(text, _) = value, let number = Double(text), number.isFinite else {
             report(path, "expected a number, got \(value.shortDescription)")

@@ -10,10 +10,12 @@ public struct ClusteringScore: Sendable, Equatable {
     public var bcubedF1: Double { bcubedPrecision + bcubedRecall > 0 ? 2 * bcubedPrecision * bcubedRecall / (bcubedPrecision + bcubedRecall) : 0 }
     public var pairF1: Double { pairPrecision + pairRecall > 0 ? 2 * pairPrecision * pairRecall / (pairPrecision + pairRecall) : 0 }
 
-    /// `predicted[i]` and `truth[i]` are item i's cluster and story (any labels).
-    public init<P: Hashable, T: Hashable>(predicted: [P], truth: [T]) {
+    /// `predicted[i]` and `truth[i]` are item i's cluster and story (any labels). B-cubed averages over the
+    /// items `counted` marks (all by default): unlabelled background items still make their clusters larger.
+    public init<P: Hashable, T: Hashable>(predicted: [P], truth: [T], counted: [Bool]? = nil) {
         precondition(predicted.count == truth.count)
-        items = predicted.count
+        let counted = counted ?? Array(repeating: true, count: predicted.count)
+        items = counted.filter { $0 }.count
         var clusterSize: [P: Int] = [:], storySize: [T: Int] = [:], both: [Pair<P, T>: Int] = [:]
         for (p, t) in zip(predicted, truth) {
             clusterSize[p, default: 0] += 1
@@ -21,7 +23,7 @@ public struct ClusteringScore: Sendable, Equatable {
             both[Pair(p, t), default: 0] += 1
         }
         var precision = 0.0, recall = 0.0
-        for (p, t) in zip(predicted, truth) {
+        for ((p, t), count) in zip(zip(predicted, truth), counted) where count {
             let shared = Double(both[Pair(p, t)]!)
             precision += shared / Double(clusterSize[p]!)
             recall += shared / Double(storySize[t]!)

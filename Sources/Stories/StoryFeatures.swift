@@ -41,6 +41,18 @@ public struct StoryFeatures: Sendable, Equatable {
         a.keys.elementsEqual(b.keys) { $0.hash == $1.hash && $0.weight == $1.weight } && a.entities == b.entities && a.embedding == b.embedding
     }
 
+    /// The same features with each key weighed by `weight(hash, base)` (the index's inverse story
+    /// frequency) and the embedding moved by `-mean` and scaled to unit length again.
+    func reweighed(_ weight: (UInt64, Float) -> Float, mean: [Float]?) -> StoryFeatures {
+        var copy = self
+        copy.keys = keys.map { (hash: $0.hash, weight: weight($0.hash, $0.weight)) }
+        copy.keyWeight = copy.keys.reduce(0) { $0 + $1.weight }
+        if let mean, mean.count == embedding.count {
+            copy.embedding = Self.unit(zip(embedding, mean).map { $0 - $1 })
+        }
+        return copy
+    }
+
     /// FNV-1a: the same key hashes alike in every process.
     static func hash(_ key: String) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -68,7 +80,9 @@ public struct StoryFeatures: Sendable, Equatable {
         return sum
     }
 
-    /// The weight of the keys both share over the lighter side's total: 1 when one headline's keys are all in the other's.
+    /// The weight of the keys both share over the geometric mean of the two totals (a cosine of weighted key
+    /// sets): a short post whose few keys are all in a long headline is not thereby the same event (dividing by
+    /// the lighter side's total merged unrelated short tweets; measured on the labelled set with distractors).
     public func overlap(_ other: StoryFeatures) -> Float {
         var shared: Float = 0
         var i = 0, j = 0
@@ -78,8 +92,8 @@ public struct StoryFeatures: Sendable, Equatable {
             else if a[i].hash < b[j].hash { i += 1 }
             else { j += 1 }
         }
-        let lighter = min(keyWeight, other.keyWeight)
-        return lighter > 0 ? shared / lighter : 0
+        let norm = (keyWeight * other.keyWeight).squareRoot()
+        return norm > 0 ? shared / norm : 0
     }
 
     /// Both mention entities and none in common: a different company's news, whatever the wording.
@@ -91,16 +105,19 @@ public struct StoryFeatures: Sendable, Equatable {
 /// How similar two items must be to be one story (`stories` in config.json; defaults measured on
 /// the labelled set, README "Stories").
 public struct StorySettings: Sendable, Equatable {
+    /// False: items are not grouped (each counts as a story of its own; `rules[].count` then makes no difference).
+    public var enabled = true
     /// An item joins a story whose last item is at most this old (ms).
     public var windowMillis: Int64
-    /// The similarity at or above which an item joins a story: cosine × `embeddingWeight` + key overlap × (1 − `embeddingWeight`).
+    /// The similarity at or above which an item joins a story: cosine × `embeddingWeight` + key overlap × (1 − `embeddingWeight`)
+    /// + `entityBonus` when they name a common entity.
     public var threshold: Float
     /// The embedding's share of the similarity.
     public var embeddingWeight: Float
 
     public static let defaultWindowMillis: Int64 = 48 * 3_600_000
-    public static let defaultThreshold: Float = 0.3
-    public static let defaultEmbeddingWeight: Float = 0.3
+    public static let defaultThreshold: Float = 0.45
+    public static let defaultEmbeddingWeight: Float = 0.1
 
     public init(windowMillis: Int64 = defaultWindowMillis, threshold: Float = defaultThreshold,
                 embeddingWeight: Float = defaultEmbeddingWeight) {
@@ -109,9 +126,14 @@ public struct StorySettings: Sendable, Equatable {
         self.embeddingWeight = embeddingWeight
     }
 
-    /// How similar two items are, 0 … 1; 0 when they name different companies.
+    /// Added when two items name a common entity: the same company's paraphrases ("pulls forecast",
+    /// "scraps guidance") share few words, and unrelated texts rarely share a watched entity.
+    public static let entityBonus: Float = 0.2
+
+    /// How similar two items are, 0 … 1.2; 0 when they name different companies.
     public func similarity(_ a: StoryFeatures, _ b: StoryFeatures) -> Float {
         guard !a.conflicts(with: b) else { return 0 }
-        return embeddingWeight * max(0, a.cosine(b)) + (1 - embeddingWeight) * a.overlap(b)
+        let bonus: Float = a.entities.isDisjoint(with: b.entities) ? 0 : Self.entityBonus
+        return embeddingWeight * max(0, a.cosine(b)) + (1 - embeddingWeight) * a.overlap(b) + bonus
     }
 }

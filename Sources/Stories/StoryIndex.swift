@@ -40,6 +40,9 @@ public struct StoryIndex: Sendable {
     private var postings: [UInt64: [Int64]] = [:]
     private var postingEntries = 0
     private var entriesAfterCleaning = 0
+    /// The sum of the unit embeddings of the items seen, for centring.
+    private var embeddingSum: [Double] = []
+    private var embeddingCount = 0
 
     static let keysRead = 8
     static let postingsRead = 64
@@ -56,18 +59,34 @@ public struct StoryIndex: Sendable {
 
     /// The story `input` belongs to, added to it (or a new story of its own).
     public mutating func assign(_ input: StoryInput) -> (storyID: Int64, isNew: Bool) {
-        if let (id, _) = bestMatch(for: input) {
-            add(input, to: id)
+        let prepared = StoryInput(itemID: input.itemID, feedID: input.feedID, publishedAt: input.publishedAt, features: prepare(input.features))
+        if let (id, _) = bestMatch(prepared: prepared) {
+            insert(prepared, raw: input.features, into: id)
             return (id, false)
         }
-        stories[input.itemID] = Story(id: input.itemID, firstSeen: input.publishedAt, lastSeen: input.publishedAt, size: 1,
-                                      sources: [input.feedID], members: [input.features])
-        index(input.features, story: input.itemID)
+        insert(prepared, raw: input.features, into: input.itemID)
         return (input.itemID, true)
     }
 
+    /// Features as compared now: each key weighed by how rare it is among the window's stories
+    /// (log(1 + stories / (1 + stories with the key)) × its base weight: "profit" says less than "lenzumab"),
+    /// and the embedding centred on the mean of the items seen (a fine-tuned classifier's vectors of
+    /// any two finance texts are close; what tells events apart is the difference from the mean).
+    func prepare(_ features: StoryFeatures) -> StoryFeatures {
+        let total = Float(max(stories.count, 1))
+        let mean: [Float]? = embeddingCount >= Self.centreAfter ? embeddingSum.map { Float($0 / Double(embeddingCount)) } : nil
+        return features.reweighed({ hash, base in base * log(1 + total / Float(1 + (postings[hash]?.count ?? 0))) }, mean: mean)
+    }
+
+    /// Items seen before the mean embedding is used to centre vectors.
+    static let centreAfter = 64
+
     /// The most similar story within the window at or above the threshold.
     public func bestMatch(for input: StoryInput) -> (id: Int64, similarity: Float)? {
+        bestMatch(prepared: StoryInput(itemID: input.itemID, feedID: input.feedID, publishedAt: input.publishedAt, features: prepare(input.features)))
+    }
+
+    private func bestMatch(prepared input: StoryInput) -> (id: Int64, similarity: Float)? {
         let window = settings.windowMillis
         var best: (id: Int64, similarity: Float)?
         for id in candidates(for: input) {
@@ -96,8 +115,18 @@ public struct StoryIndex: Sendable {
             .prefix(Self.candidatesScored).map(\.key)
     }
 
-    /// Adds an item to a story known to the index (the store's own assignment, when it is read back).
+    /// Adds an item to a story (the store's own assignment, when the window is read back after a restart).
     public mutating func add(_ input: StoryInput, to id: Int64) {
+        let prepared = StoryInput(itemID: input.itemID, feedID: input.feedID, publishedAt: input.publishedAt, features: prepare(input.features))
+        insert(prepared, raw: input.features, into: id)
+    }
+
+    private mutating func insert(_ input: StoryInput, raw: StoryFeatures, into id: Int64) {
+        if raw.embedding.count > 0 {
+            if embeddingSum.count != raw.embedding.count { embeddingSum = Array(repeating: 0, count: raw.embedding.count); embeddingCount = 0 }
+            for i in raw.embedding.indices { embeddingSum[i] += Double(raw.embedding[i]) }
+            embeddingCount += 1
+        }
         guard var story = stories[id] else {
             stories[id] = Story(id: id, firstSeen: input.publishedAt, lastSeen: input.publishedAt, size: 1, sources: [input.feedID],
                                 members: [input.features])

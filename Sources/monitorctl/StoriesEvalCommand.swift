@@ -26,6 +26,12 @@ struct StoriesEvalCommand: ParsableCommand {
     @Option(name: .long, help: "The embedding's share of the similarity (the rest is headline key overlap).")
     var embeddingWeight: Float = StorySettings.defaultEmbeddingWeight
 
+    @Option(name: .long, help: "Mix in this many unrelated texts from ../shared/data (tweets and PhraseBank sentences), each a story of its own.")
+    var distractors = 0
+
+    @Option(name: .long, help: "The shared data folder the distractors come from.")
+    var sharedData = "../shared/data"
+
     @Flag(name: .long, help: "Print a grid of thresholds and embedding weights.")
     var sweep = false
 
@@ -38,7 +44,12 @@ struct StoriesEvalCommand: ParsableCommand {
     func run() throws {
         let classifier = try loadClassifier(folder: model.model, precision: precision.choice(nil))
         let evaluation: StoryEvaluation
-        do { evaluation = try StoryEvaluation(file: set, classifier: classifier) } catch {
+        let extra = StoryEvaluation.distractors(count: distractors, sharedData: sharedData)
+        if extra.count < distractors {
+            printError("monitorctl: only \(extra.count) distractor texts in \(sharedData)")
+            throw ExitCode.failure
+        }
+        do { evaluation = try StoryEvaluation(file: set, classifier: classifier, distractors: extra) } catch {
             printError("monitorctl: \(set): \(error)")
             throw ExitCode.failure
         }
@@ -63,7 +74,8 @@ struct StoriesEvalCommand: ParsableCommand {
         let (score, stories) = evaluation.run(settings)
         let representative = evaluation.representativeAgreement(stories: stories)
         print("""
-            items \(score.items), labelled stories \(Set(evaluation.labels).count), clusters \(Set(stories).count)
+            items \(score.items) (\(distractors) distractors), labelled stories \(Set(evaluation.labels).count - distractors), clusters \(Set(stories).count)
+            distractors merged with anything: \(evaluation.mergedDistractors(stories: stories))
             B-cubed precision \(f(score.bcubedPrecision)), recall \(f(score.bcubedRecall)), F1 \(f(score.bcubedF1))
             pairwise precision \(f(score.pairPrecision)), recall \(f(score.pairRecall)), F1 \(f(score.pairF1))
             representative item's sentiment = the story's majority: \(representative.agree) of \(representative.of) multi-item stories
@@ -72,7 +84,7 @@ struct StoriesEvalCommand: ParsableCommand {
             var byCluster: [Int64: [Int]] = [:]
             for (k, story) in stories.enumerated() { byCluster[story, default: []].append(k) }
             for (_, members) in byCluster.sorted(by: { $0.key < $1.key }) where Set(members.map { evaluation.labels[$0] }).count > 1 {
-                print("merged: " + members.map { "[\(evaluation.labels[$0])] #\(evaluation.inputs[$0].itemID)" }.joined(separator: ", "))
+                print("merged:\n" + members.map { "   [\(evaluation.labels[$0])] \(evaluation.titles[$0].prefix(100))" }.joined(separator: "\n"))
             }
             var byLabel: [String: Set<Int64>] = [:]
             for (k, label) in evaluation.labels.enumerated() { byLabel[label, default: []].insert(stories[k]) }

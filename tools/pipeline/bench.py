@@ -8,6 +8,8 @@ the same run is the engine alone on the same texts (`monitorctl bench encode`, s
 and threads), so the ratio shows what the pipeline (SQLite, tagging, rules) costs on top.
 
 Usage: swift build -c release && python3 tools/pipeline/bench.py [--items 10000] [--threads 2]
+Story clustering's cost at 10,000 items in the window:
+       python3 tools/pipeline/bench.py --stories both --items 20000 --warm 10000
 """
 from __future__ import annotations
 
@@ -122,6 +124,11 @@ def main() -> None:
     p.add_argument("--model", default=str(ROOT / "models" / "finsent-minilm"))
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--precision", default="auto", choices=["auto", "int8", "f32"], help="engine.precision of both runs")
+    p.add_argument("--stories", default="on", choices=["on", "off", "both"],
+                   help="story clustering (stories.enabled); both: alternate runs without and with it (--pairs of them) and report the cost")
+    p.add_argument("--pairs", type=int, default=3, help="with --stories both: how many off/on pairs")
+    p.add_argument("--warm", type=int, default=0,
+                   help="measure from the Nth score on (the window then already holds N items: --items 20000 --warm 10000)")
     args = p.parse_args()
     release = ROOT / ".build" / "release"
     for binary in ["monitord", "monitorctl"]:
@@ -129,19 +136,7 @@ def main() -> None:
             sys.exit(f"error: {release / binary} missing; run swift build -c release first")
 
     texts = load_texts(args.items, args.seed)
-    server = serve(make_feeds(texts, args.feeds))
-    port = server.server_address[1]
-    folder = Path(tempfile.mkdtemp(prefix="finsent-bench-"))
-    config = {
-        "database": str(folder / "bench.sqlite"), "model": args.model,
-        "engine": {"threads": args.threads, "batchSize": args.batch, "maxLength": 128, "precision": args.precision},
-        "feeds": [{"id": f"bench{f}", "url": f"http://127.0.0.1:{port}/feed{f}.xml", "interval": "1h"} for f in range(args.feeds)],
-        "watchlist": [{"symbol": s, "names": [n]} for s, n in TICKERS],
-        "rules": [{"id": "neg-share", "metric": "negativeShare", "window": "1h", "above": 0.6, "minItems": 10, "cooldown": "1h"},
-                  {"id": "burst", "metric": "burst", "window": "15m", "above": 3, "minItems": 5}],
-        "logLevel": "warning",
-    }
-    (folder / "config.json").write_text(json.dumps(config))
+    docs = make_feeds(texts, args.feeds)
 
     # Baseline: the engine alone on the texts the pipeline scores (URLs dropped, as monitord does), same batch and threads.
     model_texts = [" ".join(w for w in t.split(" ") if not w.startswith(("http://", "https://", "www."))).strip() for t in texts[:3000]]
@@ -151,7 +146,44 @@ def main() -> None:
     if engine.returncode != 0:
         sys.exit(f"monitorctl bench encode failed: {engine.stderr}")
     engine_rate = json.loads(engine.stdout.strip().splitlines()[-1])["items_per_second"]
+    precision = json.loads(engine.stdout.strip().splitlines()[-1])["precision"]
+    if args.stories != "both":
+        result = run_pipeline(args, docs, stories=args.stories == "on", release=release)
+        result.update({"engine_items_per_second": round(engine_rate, 1),
+                       "ratio_pipeline_to_engine": round(result["pipeline_items_per_second"] / engine_rate, 3) if engine_rate else None,
+                       "threads": args.threads, "batch": args.batch, "precision": precision, "cpus": os.cpu_count()})
+        print(json.dumps(result))
+        return
+    # Story clustering's cost: runs without and with it, alternating (so drift on the machine falls on both alike).
+    runs = {"off": [], "on": []}
+    for _ in range(args.pairs):
+        for mode in ["off", "on"]:
+            result = run_pipeline(args, docs, stories=mode == "on", release=release)
+            runs[mode].append(result["pipeline_items_per_second"])
+            print(json.dumps({"stories": mode, **result}), flush=True)
+    off, on = sorted(runs["off"]), sorted(runs["on"])
+    median = lambda xs: xs[len(xs) // 2]
+    print(json.dumps({"items_per_second_without_stories": off, "items_per_second_with_stories": on,
+                      "median_cost": round(1 - median(on) / median(off), 4), "precision": precision, "threads": args.threads,
+                      "warm": args.warm, "items": args.items}))
 
+
+def run_pipeline(args, docs: dict[str, bytes], stories: bool, release: Path) -> dict:
+    """One monitord run over the served feeds; items per second from the `warm`-th score (or the first stored item) to the last."""
+    server = serve(docs)
+    port = server.server_address[1]
+    folder = Path(tempfile.mkdtemp(prefix="finsent-bench-"))
+    config = {
+        "database": str(folder / "bench.sqlite"), "model": args.model,
+        "engine": {"threads": args.threads, "batchSize": args.batch, "maxLength": 128, "precision": args.precision},
+        "feeds": [{"id": f"bench{f}", "url": f"http://127.0.0.1:{port}/feed{f}.xml", "interval": "1h"} for f in range(args.feeds)],
+        "watchlist": [{"symbol": s, "names": [n]} for s, n in TICKERS],
+        "rules": [{"id": "neg-share", "metric": "negativeShare", "window": "1h", "above": 0.6, "minItems": 10, "cooldown": "1h"},
+                  {"id": "burst", "metric": "burst", "window": "15m", "above": 3, "minItems": 5}],
+        "stories": {"enabled": stories},
+        "logLevel": "warning",
+    }
+    (folder / "config.json").write_text(json.dumps(config))
     daemon = subprocess.Popen([str(release / "monitord"), "--config", str(folder / "config.json")], stderr=subprocess.PIPE, text=True)
     db_path = folder / "bench.sqlite"
     deadline = time.time() + 600
@@ -172,22 +204,22 @@ def main() -> None:
         daemon.terminate()
         daemon.wait(timeout=30)
         server.shutdown()
+        server.server_close()
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
         items, first_stored = db.execute("SELECT count(*), min(fetched_at) FROM items").fetchone()
         scores, last_scored = db.execute("SELECT count(*), max(scored_at) FROM scores").fetchone()
         mentions = db.execute("SELECT count(*) FROM mentions").fetchone()[0]
-    seconds = (last_scored - first_stored) / 1000
-    rate = scores / seconds if seconds > 0 else 0
-    result = {
-        "items": items, "scored": scores, "mentions": mentions, "seconds": round(seconds, 2),
-        "pipeline_items_per_second": round(rate, 1), "engine_items_per_second": round(engine_rate, 1),
-        "ratio_pipeline_to_engine": round(rate / engine_rate, 3) if engine_rate else None,
-        "threads": args.threads, "batch": args.batch, "precision": json.loads(engine.stdout.strip().splitlines()[-1])["precision"],
-        "cpus": os.cpu_count(),
-    }
-    print(json.dumps(result))
+        story_count = db.execute("SELECT count(*) FROM stories").fetchone()[0]
+        start = first_stored
+        if args.warm:
+            start = db.execute("SELECT scored_at FROM scores ORDER BY scored_at LIMIT 1 OFFSET ?", (args.warm,)).fetchone()[0]
     if scores < args.items:
         sys.exit(f"error: only {scores} of {args.items} items scored in time")
+    seconds = (last_scored - start) / 1000
+    measured = scores - args.warm
+    rate = measured / seconds if seconds > 0 else 0
+    return {"items": items, "scored": scores, "mentions": mentions, "stories": story_count, "measured": measured,
+            "seconds": round(seconds, 2), "pipeline_items_per_second": round(rate, 1)}
 
 
 if __name__ == "__main__":

@@ -42,8 +42,9 @@ public final class StoryAssigner: @unchecked Sendable {
         index.settings = settings
     }
 
-    /// Adds each item's story link (in order: an item may join a story the batch started).
+    /// Adds each item's story link (in order: an item may join a story the batch started); none while `stories.enabled` is false.
     public func assign(_ scored: inout [ScoredItem], items: [UnscoredItem], results: [Classification]) {
+        guard index.settings.enabled else { return }
         for k in scored.indices {
             let item = items[k]
             let features = StoryFeatures(title: item.title, mentions: scored[k].mentions.map { (symbol: $0.symbol, matched: $0.matched) },
