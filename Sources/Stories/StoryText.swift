@@ -11,18 +11,19 @@ public enum StoryText {
         var changed = true
         while changed {
             changed = false
-            for marker in leadingMarkers {
-                guard text.count > marker.count, text.uppercased().hasPrefix(marker) else { continue }
+            let head = text.prefix(12).uppercased()  // the longest marker is 11 characters
+            for marker in leadingMarkers where head.hasPrefix(marker) && text.count > marker.count {
                 var rest = text.dropFirst(marker.count)
                 // "UPDATE 2-", "WRAPUP 1-": a number, then the dash.
                 rest = rest.drop { $0 == " " || $0.isNumber }
                 guard let first = rest.first, first == "-" || first == ":" else { continue }
                 text = rest.dropFirst().drop { $0 == " " }
                 changed = true
+                break
             }
         }
-        let lowered = text.lowercased()
-        for suffix in trailingMarkers where lowered.hasSuffix(suffix) && text.count > suffix.count {
+        let tail = text.suffix(14).lowercased()
+        for suffix in trailingMarkers where tail.hasSuffix(suffix) && text.count > suffix.count {
             text = text.dropLast(suffix.count)
             break
         }
@@ -38,27 +39,71 @@ public enum StoryText {
     /// `#0.92`, `#25bp`; a percentage is its number), with the institutions it names (`FED`, `ECB`, `OPEC`).
     public static func keys(_ headline: String) -> (keys: [String], institutions: [String]) {
         var keys: [String] = [], found: [String] = []
-        let words = wordsAndNumbers(headline)
+        let (words, lowered) = tokens(headline)
+        keys.reserveCapacity(words.count)
         var index = 0
         while index < words.count {
             let word = words[index]
             if let (symbol, length) = institution(at: index, in: words) {
                 found.append(symbol)
-                keys.append(contentsOf: words[index..<index + length].map { stem($0.lowercased()) })
+                keys.append(contentsOf: lowered[index..<index + length].map(stem))
                 index += length
                 continue
             }
-            if let number = number(word, next: index + 1 < words.count ? words[index + 1] : nil) {
+            if let number = number(word, next: index + 1 < words.count ? lowered[index + 1] : nil) {
                 keys.append("#" + number.value)
                 index += number.consumed
                 continue
             }
+            let lower = lowered[index]
             index += 1
-            let lowered = word.lowercased()
-            guard lowered.count >= 2, !stopWords.contains(lowered) else { continue }
-            keys.append(stem(lowered))
+            guard lower.utf8.count >= 2, !stopWords.contains(lower) else { continue }
+            keys.append(stem(lower))
         }
         return (keys, found)
+    }
+
+    /// The words and number-like runs of a text ("$12", "3,000", "4.25%", "25bp"), as written and with
+    /// ASCII lower-cased; cashtags lose their "$", and "Acme's" is "Acme" (then "s"). Read as UTF-8 bytes:
+    /// story features are made for every item scored, and String's per-character work was most of their cost.
+    static func tokens(_ text: String) -> (words: [String], lowered: [String]) {
+        var words: [String] = [], lowered: [String] = []
+        var bytes = Array(text.utf8)
+        let n = bytes.count
+        @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+        @inline(__always) func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 97 && (b | 0x20) <= 122 }
+        // U+2010 … U+203F (dashes, curly quotes, ellipsis) separate words; other non-ASCII letters belong to them.
+        @inline(__always) func isPunctuation(_ i: Int) -> Bool {
+            bytes[i] == 0xE2 && i + 2 < n && bytes[i + 1] == 0x80 && bytes[i + 2] >= 0x90
+        }
+        @inline(__always) func isWordByte(_ i: Int) -> Bool {
+            let b = bytes[i]
+            return isDigit(b) || isLetter(b) || (b >= 0x80 && !isPunctuation(i))
+        }
+        var i = 0
+        while i < n {
+            if isPunctuation(i) { i += 3; continue }
+            let start = i
+            if bytes[i] == UInt8(ascii: "$"), i + 1 < n, isDigit(bytes[i + 1]) {
+                i += 1
+            } else if !isWordByte(i) {
+                i += 1
+                continue
+            }
+            while i < n {
+                let b = bytes[i]
+                if isPunctuation(i) { break }
+                if isWordByte(i) { i += 1; continue }
+                if (b == UInt8(ascii: ",") || b == UInt8(ascii: ".")), isDigit(bytes[i - 1]), i + 1 < n, isDigit(bytes[i + 1]) { i += 1; continue }
+                if b == UInt8(ascii: "%"), isDigit(bytes[i - 1]) { i += 1 }
+                break
+            }
+            guard i > start else { i += 1; continue }
+            words.append(String(decoding: bytes[start..<i], as: UTF8.self))
+            for k in start..<i where bytes[k] >= 65 && bytes[k] <= 90 { bytes[k] |= 0x20 }
+            lowered.append(String(decoding: bytes[start..<i], as: UTF8.self))
+        }
+        return (words, lowered)
     }
 
     /// Central banks and cartels: entities of macro news that no watchlist names. "Fed holds rates" and
@@ -81,45 +126,6 @@ public enum StoryText {
             if words[index..<index + entry.words.count].elementsEqual(entry.words) { return (entry.symbol, entry.words.count) }
         }
         return nil
-    }
-
-    /// Words and number-like runs ("$12", "3,000", "4.25%", "$0.92", "25bp", "2M"); cashtags lose their "$".
-    static func wordsAndNumbers(_ text: String) -> [String] {
-        var out: [String] = []
-        var current = ""
-        let scalars = Array(text.unicodeScalars)
-        func flush() {
-            // Trailing punctuation of a number ("3,000," or "4.1%.") is not part of it.
-            while let last = current.unicodeScalars.last, last == "," || last == "." { current.unicodeScalars.removeLast() }
-            if !current.isEmpty { out.append(current) }
-            current = ""
-        }
-        for (i, c) in scalars.enumerated() {
-            let next = i + 1 < scalars.count ? scalars[i + 1] : " "
-            if c.properties.isAlphabetic || ("0"..."9").contains(c) {
-                current.unicodeScalars.append(c)
-            } else if (c == "," || c == ".") && !current.isEmpty && current.unicodeScalars.last.map({ ("0"..."9").contains($0) }) == true
-                        && ("0"..."9").contains(next) {
-                current.unicodeScalars.append(c)  // 3,000 and 4.25
-            } else if c == "%" && !current.isEmpty {
-                current.unicodeScalars.append(c)
-                flush()
-            } else if c == "$" && current.isEmpty && ("0"..."9").contains(next) {
-                current.unicodeScalars.append(c)
-            } else if c == "'" || c == "’" {
-                // "Acme's" is "Acme": the possessive goes with the apostrophe.
-                if next == "s" || next == "S" {
-                    let after = i + 2 < scalars.count ? scalars[i + 2] : " "
-                    if !after.properties.isAlphabetic { flush() ; continue }
-                }
-                flush()
-            } else {
-                flush()
-            }
-        }
-        flush()
-        // The "s" after an apostrophe is left alone as a word of one letter, dropped later.
-        return out
     }
 
     /// A number at `word` (with the scale word after it, when there is one) in one canonical form.

@@ -71,7 +71,15 @@ struct StoriesEvalCommand: ParsableCommand {
             return
         }
         let settings = StorySettings(threshold: threshold, embeddingWeight: embeddingWeight)
+        let clock = ContinuousClock()
+        let started = clock.now
         let (score, stories) = evaluation.run(settings)
+        let assignMicros = (clock.now - started).seconds * 1e6 / Double(max(1, evaluation.inputs.count))
+        let featuresStarted = clock.now
+        for (title, input) in zip(evaluation.titles, evaluation.inputs) {
+            _ = StoryFeatures(title: title, mentions: input.features.entities.map { (symbol: $0, matched: $0) }, embedding: input.features.embedding)
+        }
+        let featureMicros = (clock.now - featuresStarted).seconds * 1e6 / Double(max(1, evaluation.inputs.count))
         let representative = evaluation.representativeAgreement(stories: stories)
         print("""
             items \(score.items) (\(distractors) distractors), labelled stories \(Set(evaluation.labels).count - distractors), clusters \(Set(stories).count)
@@ -79,6 +87,7 @@ struct StoriesEvalCommand: ParsableCommand {
             B-cubed precision \(f(score.bcubedPrecision)), recall \(f(score.bcubedRecall)), F1 \(f(score.bcubedF1))
             pairwise precision \(f(score.pairPrecision)), recall \(f(score.pairRecall)), F1 \(f(score.pairF1))
             representative item's sentiment = the story's majority: \(representative.agree) of \(representative.of) multi-item stories
+            assignment: \(String(format: "%.1f", assignMicros)) µs per item (the window's index, similarity); features: \(String(format: "%.1f", featureMicros)) µs per item
             """)
         if errors {
             var byCluster: [Int64: [Int]] = [:]

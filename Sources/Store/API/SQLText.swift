@@ -27,14 +27,16 @@ enum SQLText {
 
     /// The story point of the item `i` scored in `s` (`StoryPoint`): its story's representative item
     /// (publication time and score from the same model), or the item itself when it is in no story.
-    /// Five columns: id, published_at, sentiment, risk, label.
+    /// Five columns: id, published_at, sentiment, risk, label. Plain left joins, each by key: SQLite built a
+    /// parenthesised `(items JOIN scores)` in full for every query (a scan of all scores per evaluator pass).
     static let storyPointColumns = """
         coalesce(rs.item_id, i.id), coalesce(ri.published_at, i.published_at), coalesce(rs.sentiment, s.sentiment),
         coalesce(rs.risk, s.risk), coalesce(rs.label, s.label)
         """
     static let storyPointJoins = """
         LEFT JOIN story_items si ON si.item_id = i.id AND si.model_version = s.model_version
-        LEFT JOIN (items ri JOIN scores rs ON rs.item_id = ri.id) ON ri.id = si.story_id AND rs.model_version = s.model_version
+        LEFT JOIN scores rs ON rs.item_id = si.story_id AND rs.model_version = s.model_version
+        LEFT JOIN items ri ON ri.id = rs.item_id
         """
 
     /// The mentions of items published after $2 with their score from model $1, up to score number $3,

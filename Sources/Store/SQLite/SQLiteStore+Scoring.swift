@@ -52,21 +52,25 @@ extension SQLiteStore: ScoringStore {
 
     public func writeScores(_ batch: [ScoredItem]) async throws {
         try await pool.write { db in
+            // Compiled once per connection (GRDB's statement cache), not once per row.
+            let insertScore = try db.cachedStatement(sql: """
+                INSERT INTO scores (item_id, model_version, heads, sentiment, risk, label, topic, explanation, scored_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """)
+            let upsertEntity = try db.cachedStatement(sql: """
+                INSERT INTO entities (symbol, name, on_watchlist, first_seen_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(symbol) DO UPDATE SET on_watchlist = excluded.on_watchlist, name = coalesce(excluded.name, entities.name)
+                """)
+            let insertMention = try db.cachedStatement(sql: "INSERT OR IGNORE INTO mentions (item_id, symbol, kind, matched) VALUES (?, ?, ?, ?)")
             for item in batch {
                 let s = item.score
-                try db.execute(sql: """
-                    INSERT INTO scores (item_id, model_version, heads, sentiment, risk, label, topic, explanation, scored_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                    """, arguments: [s.itemID, s.modelVersion, s.heads, s.sentiment, s.risk, s.label, s.topic, s.explanation, s.scoredAt.millis])
+                try insertScore.execute(arguments: [s.itemID, s.modelVersion, s.heads, s.sentiment, s.risk, s.label, s.topic, s.explanation,
+                                                    s.scoredAt.millis])
                 for entity in item.entities {
-                    try db.execute(sql: """
-                        INSERT INTO entities (symbol, name, on_watchlist, first_seen_at) VALUES (?, ?, ?, ?)
-                        ON CONFLICT(symbol) DO UPDATE SET on_watchlist = excluded.on_watchlist, name = coalesce(excluded.name, entities.name)
-                        """, arguments: [entity.symbol, entity.name, entity.onWatchlist ? 1 : 0, entity.firstSeenAt.millis])
+                    try upsertEntity.execute(arguments: [entity.symbol, entity.name, entity.onWatchlist ? 1 : 0, entity.firstSeenAt.millis])
                 }
                 for mention in item.mentions {
-                    try db.execute(sql: "INSERT OR IGNORE INTO mentions (item_id, symbol, kind, matched) VALUES (?, ?, ?, ?)",
-                                   arguments: [mention.itemID, mention.symbol, mention.kind, mention.matched])
+                    try insertMention.execute(arguments: [mention.itemID, mention.symbol, mention.kind, mention.matched])
                 }
             }
             try Self.writeStoryLinks(batch, db: db)

@@ -6,22 +6,26 @@ extension SQLiteStore: StoryStore {
     /// recomputes each story touched.
     static func writeStoryLinks(_ batch: [ScoredItem], db: Database) throws {
         var touched: [Int64] = []
+        // Statements compiled once per connection (GRDB's cache): three per item, one per story touched.
+        let insertStory = try db.cachedStatement(sql: Self.insertStorySQL)
+        let insertStoryItem = try db.cachedStatement(sql: Self.insertStoryItemSQL)
         for item in batch {
             guard let link = item.story else { continue }
             let model = item.score.modelVersion
             if link.storyID == item.score.itemID {
-                try db.execute(sql: SQLText.sqlite(SQLText.insertStory), arguments: [model, link.storyID])
+                try insertStory.execute(arguments: [model, link.storyID])
             }
-            try db.execute(sql: SQLText.sqlite(SQLText.insertStoryItem),
-                           arguments: [item.score.itemID, model, link.storyID, link.embedding.map(Self.blob)])
+            try insertStoryItem.execute(arguments: [item.score.itemID, model, link.storyID, link.embedding.map(Self.blob)])
             if !touched.contains(link.storyID) { touched.append(link.storyID) }
         }
         guard let model = batch.first?.score.modelVersion else { return }
-        for id in touched {
-            try db.execute(sql: SQLText.sqlite(SQLText.refreshStory(sourcesJSON: "coalesce(json_group_array(d.feed_id), '[]')")),
-                           arguments: [model, id])
-        }
+        let refresh = try db.cachedStatement(sql: Self.refreshStorySQL)
+        for id in touched { try refresh.execute(arguments: [model, id]) }
     }
+
+    static let insertStorySQL = SQLText.sqlite(SQLText.insertStory)
+    static let insertStoryItemSQL = SQLText.sqlite(SQLText.insertStoryItem)
+    static let refreshStorySQL = SQLText.sqlite(SQLText.refreshStory(sourcesJSON: "coalesce(json_group_array(d.feed_id), '[]')"))
 
     static func blob(_ vector: [Int8]) -> Data { vector.withUnsafeBytes { Data($0) } }
     static func vector(_ blob: Data?) -> [Int8]? { blob.map { data in data.map { Int8(bitPattern: $0) } } }
