@@ -123,12 +123,13 @@ struct StoryTests {
                 authorsJSON: "[]", rawJSON: "{}", publishedAt: t0.addingTimeInterval(minutes * 60), publishedEstimated: false)
     }
 
-    func scored(_ id: Int64, story: Int64, label: String, risk: Double, symbol: String? = nil) -> ScoredItem {
+    func scored(_ id: Int64, story: Int64, label: String, risk: Double, symbol: String? = nil, published: Date = .distantPast,
+                feed: String = "wire") -> ScoredItem {
         let score = ScoreRecord(itemID: id, modelVersion: "m", heads: "{}", sentiment: label == "negative" ? -0.8 : 0.1, risk: risk, label: label,
                                 topic: nil, explanation: nil, scoredAt: t0)
         return ScoredItem(score: score, mentions: symbol.map { [MentionRecord(itemID: id, symbol: $0, kind: .name, matched: "Acme Corp")] } ?? [],
                           entities: symbol.map { [EntityRecord(symbol: $0, name: nil, onWatchlist: true, firstSeenAt: t0)] } ?? [],
-                          story: StoryLink(storyID: story, embedding: [127, -64, 0]))
+                          story: StoryLink(storyID: story, embedding: [127, -64, 0], publishedAt: published, feedID: feed))
     }
 
     func poll(_ store: any MonitorStore, feed: String, items: [NewItem]) async throws {
@@ -144,8 +145,14 @@ struct StoryTests {
         try await poll(store, feed: "wire", items: [newItem(1, minutes: 10), newItem(2, minutes: 20)])
         try await poll(store, feed: "blog", items: [newItem(3, minutes: 5), newItem(4, minutes: 30)])
         // Item 1 starts story 1 (negative); 2 starts story 2; 3 (published earlier) and 4 join story 1; 3 mentions ACME.
-        try await store.writeScores([scored(1, story: 1, label: "negative", risk: 0.9), scored(2, story: 2, label: "neutral", risk: 0.1)])
-        try await store.writeScores([scored(3, story: 1, label: "neutral", risk: 0.2, symbol: "ACME"), scored(4, story: 1, label: "neutral", risk: 0.3)])
+        func at(_ minutes: Double) -> Date { t0.addingTimeInterval(minutes * 60) }
+        try await store.writeScores([scored(1, story: 1, label: "negative", risk: 0.9, published: at(10)),
+                                     scored(2, story: 2, label: "neutral", risk: 0.1, published: at(20))])
+        // Item 3 is written twice (two instances scored it): its story counts it once.
+        let late = [scored(3, story: 1, label: "neutral", risk: 0.2, symbol: "ACME", published: at(5), feed: "blog"),
+                    scored(4, story: 1, label: "neutral", risk: 0.3, published: at(30), feed: "blog")]
+        try await store.writeScores(late)
+        try await store.writeScores(Array(late.prefix(1)))
 
         let stories = try await store.stories(StoryQuery(modelVersion: "m", since: t0))
         #expect(stories.map(\.id) == [1, 2], "newest last item first")

@@ -51,7 +51,8 @@ public final class StoryAssigner: @unchecked Sendable {
                                          embedding: results[k].embedding)
             let published = item.publishedAt.millis
             let (story, _) = index.assign(StoryInput(itemID: item.id, feedID: item.feedID, publishedAt: published, features: features))
-            scored[k].story = StoryLink(storyID: story, embedding: StoryLink.quantize(features.embedding))
+            scored[k].story = StoryLink(storyID: story, embedding: StoryLink.quantize(features.embedding), publishedAt: item.publishedAt,
+                                        feedID: item.feedID)
             newest = max(newest, published)
         }
         batches += 1

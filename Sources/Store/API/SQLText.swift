@@ -89,7 +89,8 @@ enum SQLText {
         """
 
     /// Recomputes story $2 of model $1 from its items: first and last seen, size, sources (`sourcesJSON`:
-    /// the backend's JSON array of the distinct `d.feed_id`, sorted).
+    /// the backend's JSON array of the distinct `d.feed_id`, sorted). PostgreSQL's instances link items to one
+    /// story at once, so its rows are recomputed (the SQLite backend, one writer, adds to them).
     static func refreshStory(sourcesJSON: String) -> String { """
         UPDATE stories SET (first_seen_at, last_seen_at, size, sources) = (
             SELECT min(i.published_at), max(i.published_at), count(*),

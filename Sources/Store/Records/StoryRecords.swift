@@ -6,10 +6,15 @@ public struct StoryLink: Sendable, Equatable {
     public var storyID: Int64
     /// The item's unit embedding × 127, rounded: rebuilds the window's index after a restart (nil: not kept).
     public var embedding: [Int8]?
+    /// The item's publication time and feed (what the story's first/last seen and sources follow).
+    public var publishedAt: Date
+    public var feedID: String
 
-    public init(storyID: Int64, embedding: [Int8]?) {
+    public init(storyID: Int64, embedding: [Int8]?, publishedAt: Date, feedID: String) {
         self.storyID = storyID
         self.embedding = embedding
+        self.publishedAt = publishedAt
+        self.feedID = feedID
     }
 
     /// A unit vector as stored: × 127, rounded, clamped.

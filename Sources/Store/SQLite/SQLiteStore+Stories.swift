@@ -3,10 +3,12 @@ import GRDB
 
 extension SQLiteStore: StoryStore {
     /// Links a batch's items to their stories (a new story's row first: a link refers to its story) and
-    /// recomputes each story touched.
+    /// brings each story touched up to date from the links this batch added: one instance writes an SQLite
+    /// database at a time, so adding to the row is exact, and costs the batch's items, not the story's.
     static func writeStoryLinks(_ batch: [ScoredItem], db: Database) throws {
-        var touched: [Int64] = []
-        // Statements compiled once per connection (GRDB's cache): three per item, one per story touched.
+        struct Added { var count = 0; var first = Int64.max; var last = Int64.min; var sources = Set<String>() }
+        var added: [Int64: Added] = [:], order: [Int64] = []
+        // Statements compiled once per connection (GRDB's cache).
         let insertStory = try db.cachedStatement(sql: Self.insertStorySQL)
         let insertStoryItem = try db.cachedStatement(sql: Self.insertStoryItemSQL)
         for item in batch {
@@ -16,16 +18,33 @@ extension SQLiteStore: StoryStore {
                 try insertStory.execute(arguments: [model, link.storyID])
             }
             try insertStoryItem.execute(arguments: [item.score.itemID, model, link.storyID, link.embedding.map(Self.blob)])
-            if !touched.contains(link.storyID) { touched.append(link.storyID) }
+            guard db.changesCount > 0 else { continue }  // linked before (scored by another process first)
+            if added[link.storyID] == nil { order.append(link.storyID) }
+            added[link.storyID, default: Added()].count += 1
+            added[link.storyID]!.first = min(added[link.storyID]!.first, link.publishedAt.millis)
+            added[link.storyID]!.last = max(added[link.storyID]!.last, link.publishedAt.millis)
+            added[link.storyID]!.sources.insert(link.feedID)
         }
         guard let model = batch.first?.score.modelVersion else { return }
-        let refresh = try db.cachedStatement(sql: Self.refreshStorySQL)
-        for id in touched { try refresh.execute(arguments: [model, id]) }
+        let update = try db.cachedStatement(sql: Self.addToStorySQL)
+        for id in order {
+            let a = added[id]!
+            let sources = String(decoding: try JSONEncoder().encode(a.sources.sorted()), as: UTF8.self)
+            try update.execute(arguments: [model, id, a.count, a.first, a.last, sources])
+        }
     }
 
     static let insertStorySQL = SQLText.sqlite(SQLText.insertStory)
     static let insertStoryItemSQL = SQLText.sqlite(SQLText.insertStoryItem)
-    static let refreshStorySQL = SQLText.sqlite(SQLText.refreshStory(sourcesJSON: "coalesce(json_group_array(d.feed_id), '[]')"))
+    /// Adds ?3 items published from ?4 to ?5 from the feeds in ?6 (a JSON array) to story ?2 of model ?1.
+    static let addToStorySQL = """
+        UPDATE stories SET size = size + ?3,
+            first_seen_at = CASE WHEN size = 0 THEN ?4 ELSE min(first_seen_at, ?4) END,
+            last_seen_at = CASE WHEN size = 0 THEN ?5 ELSE max(last_seen_at, ?5) END,
+            sources = (SELECT json_group_array(value) FROM (SELECT value FROM json_each(stories.sources) UNION
+                                                            SELECT value FROM json_each(?6) ORDER BY value))
+        WHERE model_version = ?1 AND id = ?2
+        """
 
     static func blob(_ vector: [Int8]) -> Data { vector.withUnsafeBytes { Data($0) } }
     static func vector(_ blob: Data?) -> [Int8]? { blob.map { data in data.map { Int8(bitPattern: $0) } } }
