@@ -3,7 +3,8 @@ import Foundation
 /// What story clustering knows of one item: its headline's keys, the entities it mentions, and
 /// the model's mean-pooled embedding (unit length).
 public struct StoryFeatures: Sendable, Equatable {
-    /// Headline keys (hashed, ascending) with their weights (a number weighs more than a word). The
+    /// Headline keys (hashed, ascending) with their base weights (a number weighs more than a word; the
+    /// index multiplies them by the key's rarity when it compares, `StoryIndex.prepare`). The
     /// words that name a mentioned entity are not among them: two headlines about one company share
     /// its name whatever the event, so the name says nothing about which event it is.
     public var keys: [(hash: UInt64, weight: Float)]
@@ -13,10 +14,10 @@ public struct StoryFeatures: Sendable, Equatable {
     public private(set) var keyWeight: Float = 0
     /// Entity symbols found in the item (the tagger's, and the institutions its headline names).
     public var entities: Set<String>
-    /// The embedding, scaled to unit length (empty when none was computed).
+    /// The embedding, scaled to unit length (empty when none was computed); centred on the window's mean once the index prepares it.
     public var embedding: [Float]
 
-    /// Weight of a number key (`#38%`, `#12e9`): a shared figure is strong evidence of one event.
+    /// Base weight of a number key (`#38`, `#12000000000`): a shared figure is strong evidence of one event.
     static let numberWeight: Float = 2
     /// Weight of an entity key (`@ACME`) when looking for candidates: names and cashtags of one company meet here.
     static let entityWeight: Float = 1.5

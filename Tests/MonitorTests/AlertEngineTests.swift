@@ -222,12 +222,12 @@ struct AlertEngineTests {
                 BEGIN;
                 INSERT INTO scores (item_id, model_version, heads, sentiment, risk, label, scored_at) VALUES (\(stored[0].id), '\(model)', '{}', -0.9, 0.9, 'negative', 0);
                 INSERT INTO mentions (item_id, symbol, kind, matched) VALUES (\(stored[0].id), 'CTSO', 'name', 'Contoso');
-                SELECT pg_sleep(3);
+                SELECT pg_sleep(8);  -- long enough for the checks below on a loaded 2-core machine
                 COMMIT;
                 """, database: database)
         }
         try await until("the slow transaction holds its number", timeout: .seconds(10), every: .milliseconds(50)) {
-            await server.count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND state = 'active' AND pid != pg_backend_pid()",
+            await server.count("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(8)%' AND state = 'active' AND pid != pg_backend_pid()",
                                database: database) == 1
         }
         try await Task.sleep(for: .milliseconds(200))
