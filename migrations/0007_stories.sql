@@ -9,7 +9,7 @@ CREATE TABLE stories (
     size          INTEGER NOT NULL,           -- items in the story
     sources       TEXT NOT NULL DEFAULT '[]', -- JSON array of its items' feed ids, sorted
     PRIMARY KEY (model_version, id)
-);
+) WITHOUT ROWID;                              -- one B-tree for the rows and their key, not two
 CREATE INDEX stories_last_seen ON stories(model_version, last_seen_at);
 
 -- Which story each scored item is in, written in the scoring batch's transaction.
@@ -20,5 +20,5 @@ CREATE TABLE story_items (
     embedding     BLOB,                       -- the item's unit embedding × 127 as int8: rebuilds the window after a restart
     PRIMARY KEY (item_id, model_version),
     FOREIGN KEY (model_version, story_id) REFERENCES stories(model_version, id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 CREATE INDEX story_items_story ON story_items(model_version, story_id);

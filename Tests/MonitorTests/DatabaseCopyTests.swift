@@ -26,7 +26,10 @@ struct DatabaseCopyTests {
                                           risk: item.id % 3 == 0 ? 0.9 : 0.1, label: item.id % 3 == 0 ? "negative" : "neutral",
                                           topic: "Earnings", explanation: #"[{"word":"plunge","weight":0.4}]"#, scoredAt: now),
                        mentions: [MentionRecord(itemID: item.id, symbol: "AAPL", kind: .name, matched: "Apple")],
-                       entities: [EntityRecord(symbol: "AAPL", name: "Apple", onWatchlist: true, firstSeenAt: now)])
+                       entities: [EntityRecord(symbol: "AAPL", name: "Apple", onWatchlist: true, firstSeenAt: now)],
+                       // Stories of three items each, with embeddings (bytea on PostgreSQL).
+                       story: StoryLink(storyID: item.id - (item.id - 1) % 3, embedding: [127, -127, 0, Int8(item.id % 100)],
+                                        publishedAt: item.publishedAt, feedID: item.feedID))
         })
         let alert = AlertRecord(fingerprint: "neg:AAPL", kind: .threshold, ruleID: "neg", entity: "AAPL", state: .firing, severity: .critical,
                                 value: 0.33, startedAt: now, firedAt: now, lastNotifiedAt: now, updatedAt: now)
@@ -54,21 +57,26 @@ struct DatabaseCopyTests {
         #expect(copied.status == 0, "\(copied.stderr)")
         #expect(copied.stdout.contains("items                60 rows copied") && copied.stdout.contains("webhook_deliveries   1 rows copied"),
                 "\(copied.stdout)")
-        for table in ["items", "scores", "mentions", "alerts", "alert_events", "webhook_deliveries", "feeds"] {
+        for table in ["items", "scores", "mentions", "stories", "story_items", "alerts", "alert_events", "webhook_deliveries", "feeds"] {
             let sqliteRows = try await SQLiteStore(path: sqlite, mode: .readOnly).info().rowCounts.first { $0.table == table }?.rows
             #expect(await server.count("SELECT count(*) FROM \(table)", database: database) == sqliteRows, "\(table)")
         }
         #expect(try await server.psql("SELECT etag FROM feeds", database: database) == "\"v1\"", "feed state moves too")
+        #expect(await server.count("SELECT count(*) FROM stories", database: database) == 20)
+        #expect(try await server.psql("SELECT encode(embedding, 'hex') FROM story_items WHERE item_id = 5", database: database) == "7f810005",
+                "embeddings move byte for byte")
 
         // Same commands, same output. The report's range is fixed: its decayed risk moves with the time it is computed at.
         let iso = ISO8601DateFormatter()
         let until = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.up) + 1)
         let range = ["--since", iso.string(from: until.addingTimeInterval(-7200)), "--until", iso.string(from: until)]
-        for arguments in [["query"] + range + ["--format", "json"], ["alerts", "list"], ["deliveries", "list"], ["feeds"]] {
+        for arguments in [["query"] + range + ["--format", "json"], ["alerts", "list"], ["deliveries", "list"], ["feeds"],
+                          ["stories", "--since", "3h", "--format", "json"]] {
             let a = try await runProduct("monitorctl", arguments + ["--config", sqliteConfig])
             let b = try await runProduct("monitorctl", arguments + ["--config", postgresConfig])
             #expect(a.status == 0 && b.status == 0, "\(arguments): \(a.stderr) \(b.stderr)")
-            #expect(a.stdout.contains(arguments[0] == "feeds" ? "wire" : arguments[0] == "deliveries" ? "alert.firing" : "AAPL"), "\(a.stdout)")
+            let expected = ["feeds": "wire", "deliveries": "alert.firing", "stories": "Apple story"][arguments[0]] ?? "AAPL"
+            #expect(a.stdout.contains(expected), "\(a.stdout)")
             #expect(Self.withoutTimes(a.stdout) == Self.withoutTimes(b.stdout), "\(arguments):\n\(a.stdout)\n---\n\(b.stdout)")
         }
 

@@ -78,20 +78,27 @@ public struct DatabaseCopy: Sendable {
             SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = \(table)
             """).map { try $0.decode((String, String).self) }) { a, _ in a }
         let targetColumns = Set(targetTypes.keys)
-        let (columns, total) = try await reader.pool.read { db in
-            (try db.columns(in: table).map(\.name).filter { targetColumns.contains($0) },
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0)
+        let (columns, total, key) = try await reader.pool.read { db in
+            let withoutRowID = try Bool.fetchOne(db, sql: "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                                 arguments: [table]) ?? false
+            return (try db.columns(in: table).map(\.name).filter { targetColumns.contains($0) },
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0,
+                    withoutRowID ? try db.primaryKey(table).columns : ["rowid"])  // WITHOUT ROWID tables page by their key
         }
         var copied = 0, inserted = 0
-        var after: Int64 = 0
+        var after: [DatabaseValue]?
         progress(Progress(table: table, copied: 0, total: total))
+        let keyList = key.joined(separator: ", ")
+        let keyColumns = key.enumerated().map { "\($0.element) AS copy_key\($0.offset)" }.joined(separator: ", ")
         while true {
             let start = after
-            let (batch, last) = try await reader.pool.read { db -> ([[DatabaseValue]], Int64?) in
+            let (batch, last) = try await reader.pool.read { db -> ([[DatabaseValue]], [DatabaseValue]?) in
+                let condition = start == nil ? "" : "WHERE (\(keyList)) > (\(key.map { _ in "?" }.joined(separator: ", ")))"
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT rowid AS copy_rowid, \(columns.joined(separator: ", ")) FROM \(table) WHERE rowid > ? ORDER BY rowid LIMIT ?
-                    """, arguments: [start, Self.batchSize])
-                return (rows.map { row in columns.map { row[$0] as DatabaseValue } }, rows.last?["copy_rowid"])
+                    SELECT \(keyColumns), \(columns.joined(separator: ", ")) FROM \(table) \(condition) ORDER BY \(keyList) LIMIT ?
+                    """, arguments: StatementArguments((start ?? []) + [Self.batchSize.databaseValue]))
+                return (rows.map { row in columns.map { row[$0] as DatabaseValue } },
+                        rows.last.map { row in key.indices.map { row["copy_key\($0)"] as DatabaseValue } })
             }
             guard let last, !batch.isEmpty else { break }
             var binds = PostgresBindings(capacity: batch.count * columns.count)
