@@ -12,7 +12,8 @@ import Transformer
 ///
 /// One inference executor (a serial queue; the engine spreads each batch over
 /// `engine.threads` cores) takes whatever is waiting, up to `engine.batchSize` texts. Each
-/// batch goes classify → `ScoreBatch` (risk, entity tagging) → one store transaction, and then
+/// batch goes classify → `ScoreBatch` (risk, entity tagging) → `StoryAssigner` (each item's story, from
+/// the embedding the classifier pooled and the headline) → one store transaction, and then
 /// wakes the alert service. The rest overlaps the next batch's inference: while batch N is
 /// classified, batch N−1's records are made and written and batch N+1 is claimed (one write in
 /// flight, in batch order). Batches are claimed (`cluster.leaseTimeout`), so instances sharing a
