@@ -181,6 +181,42 @@ struct StoryTests {
         await store.close()
     }
 
+    @Test("two instances sharing PostgreSQL: a copy one scores joins the story the other started (links are read by score number)",
+          .enabled(if: PostgresTestServer.isInstalled))
+    func instancesShareStories() async throws {
+        let store = try await Backend.postgres.makeStore()
+        #expect(store.storiesShared)
+        _ = try await store.syncFeeds([FeedSpec(id: "wire", url: "http://x/wire"), FeedSpec(id: "blog", url: "http://x/blog")], at: t0)
+        var original = newItem(1, minutes: 0), copy = newItem(2, minutes: 5)
+        original.title = "Acme shares plunge after SEC opens fraud probe"
+        copy.title = "UPDATE 1-Acme shares plunge after SEC opens fraud probe"
+        try await poll(store, feed: "wire", items: [original])
+        try await poll(store, feed: "blog", items: [copy])
+        let items = try await store.unscoredItems(after: 0, modelVersion: "m", limit: 10, publishedSince: nil, claim: nil)
+        func result(_ embedding: [Float]) -> Classification { Classification(heads: [], explanation: nil, embedding: embedding) }
+        // Both instances start on an empty window.
+        let a = StoryAssigner(settings: StorySettings(), modelVersion: "m"), b = StoryAssigner(settings: StorySettings(), modelVersion: "m")
+        try await a.restore(from: store, now: t0)
+        try await b.restore(from: store, now: t0)
+        var first = [scored(items[0].id, story: 0, label: "negative", risk: 0.5)]
+        a.assign(&first, items: [items[0]], results: [result([1, 0.2, 0])])
+        try await store.writeScores(first)
+        // B reads A's link before grouping its batch; a second read adds nothing twice.
+        try await b.sync(from: store)
+        try await b.sync(from: store)
+        #expect(b.count == 1)
+        var second = [scored(items[1].id, story: 0, label: "negative", risk: 0.5)]
+        b.assign(&second, items: [items[1]], results: [result([1, 0.25, 0])])
+        #expect(second.map(\.story?.storyID) == [items[0].id])
+        try await store.writeScores(second)
+        let story = try #require(try await store.stories(StoryQuery(modelVersion: "m", since: t0.addingTimeInterval(-60))).first)
+        #expect(story.size == 2 && story.sources == ["blog", "wire"])
+        // A reads B's link back and does not count it again.
+        try await a.sync(from: store)
+        #expect(a.count == 1)
+        await store.close()
+    }
+
     @Test("after a restart the window's stories are read back: a later copy joins the story it belongs to")
     func restartKeepsStories() async throws {
         let store = try await Backend.sqlite.makeStore()

@@ -88,6 +88,7 @@ public final class ScoringService: Service, @unchecked Sendable {
                         var scored = try scorer.records(for: batch, texts: texts, results: results, modelVersion: modelVersion,
                                                         at: time.now)
                         stories.update(config.stories)
+                        if store.storiesShared, config.stories.enabled { try await stories.sync(from: store) }
                         stories.assign(&scored, items: batch, results: results)
                         try await write(scored, of: claimed, started: started, config: config)
                     }

@@ -49,6 +49,14 @@ public protocol StoryStore: Sendable {
     func storyMembers(modelVersion: String, lastSeenAfter: Date) async throws -> [StoryMember]
     /// The stories `query` asks for, newest last item first, each with its items.
     func stories(_ query: StoryQuery) async throws -> [StoryRecord]
+    /// The story links of `modelVersion` whose scores are numbered after `scoredAfter` (written since, by any
+    /// instance), in number order, at most `limit`, with the highest score number read (`scoredAfter` when none).
+    func storyMembers(modelVersion: String, scoredAfter: Int64, limit: Int) async throws -> (members: [StoryMember], lastSequence: Int64)
+    /// The highest score number written so far (where `storyMembers(scoredAfter:)` reads on from).
+    func lastScoreSequence() async throws -> Int64
+    /// True when other instances may link items to stories at the same time (PostgreSQL): each reads the
+    /// others' new links before it groups a batch.
+    var storiesShared: Bool { get }
 }
 
 /// Alerts, their history and silences.

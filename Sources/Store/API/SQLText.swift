@@ -78,6 +78,18 @@ enum SQLText {
         """
     }
 
+    /// The story links of model $1 whose scores are numbered after $2, in number order, at most $3: the score
+    /// number, then `storyMembers`' columns.
+    static func storyMembersScored(concat: String) -> String { """
+        SELECT s.seq, si.item_id, si.story_id, i.feed_id, i.published_at, i.title,
+               (SELECT \(concat) FROM mentions m WHERE m.item_id = si.item_id) AS symbols, si.embedding
+        FROM scores s JOIN story_items si ON si.item_id = s.item_id AND si.model_version = s.model_version
+        JOIN items i ON i.id = si.item_id
+        WHERE s.seq > $2 AND s.model_version = $1
+        ORDER BY s.seq LIMIT $3
+        """
+    }
+
     /// Creates story $2 of model $1 when it is new (`refreshStory` fills it in once its items are linked).
     static let insertStory = """
         INSERT INTO stories (model_version, id, first_seen_at, last_seen_at, size, sources) VALUES ($1, $2, 0, 0, 0, '[]')

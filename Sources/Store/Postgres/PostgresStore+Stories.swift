@@ -40,7 +40,7 @@ extension PostgresStore: StoryStore {
         var binds = PostgresBindings()
         binds.append(modelVersion)
         binds.append(lastSeenAfter.millis)
-        return try await rows(PostgresQuery(unsafeSQL: SQLText.storyMembers(concat: "string_agg(m.symbol || chr(31) || m.matched, chr(30))"), binds: binds)).map { row in
+        return try await rows(PostgresQuery(unsafeSQL: SQLText.storyMembers(concat: Self.mentionsConcat), binds: binds)).map { row in
             let (itemID, storyID, feedID, published, title, symbols, embedding) =
                 try row.decode((Int64, Int64, String, Int64, String, String?, ByteBuffer?).self)
             return StoryMember(itemID: itemID, storyID: storyID, feedID: feedID, publishedAt: Date(millis: published), title: title,
@@ -48,6 +48,31 @@ extension PostgresStore: StoryStore {
                                embedding: embedding.map { buffer in buffer.readableBytesView.map { Int8(bitPattern: $0) } })
         }
     }
+
+    public var storiesShared: Bool { true }
+
+    public func lastScoreSequence() async throws -> Int64 {
+        try await rows(PostgresQuery(unsafeSQL: SQLText.lastScoreSequence)).first?.decode(Int64.self) ?? 0
+    }
+
+    public func storyMembers(modelVersion: String, scoredAfter: Int64, limit: Int) async throws -> (members: [StoryMember], lastSequence: Int64) {
+        var binds = PostgresBindings()
+        binds.append(modelVersion)
+        binds.append(scoredAfter)
+        binds.append(limit)
+        var last = scoredAfter
+        let members = try await rows(PostgresQuery(unsafeSQL: SQLText.storyMembersScored(concat: Self.mentionsConcat), binds: binds)).map { row in
+            let (sequence, itemID, storyID, feedID, published, title, symbols, embedding) =
+                try row.decode((Int64, Int64, Int64, String, Int64, String, String?, ByteBuffer?).self)
+            last = max(last, sequence)
+            return StoryMember(itemID: itemID, storyID: storyID, feedID: feedID, publishedAt: Date(millis: published), title: title,
+                               mentions: StoryMember.decodeMentions(symbols),
+                               embedding: embedding.map { buffer in buffer.readableBytesView.map { Int8(bitPattern: $0) } })
+        }
+        return (members, last)
+    }
+
+    static let mentionsConcat = "string_agg(m.symbol || chr(31) || m.matched, chr(30))"
 
     public func stories(_ query: StoryQuery) async throws -> [StoryRecord] {
         let ids = query.ids.map { $0.map(String.init).joined(separator: ", ") }

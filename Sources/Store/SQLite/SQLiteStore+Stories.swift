@@ -51,13 +51,34 @@ extension SQLiteStore: StoryStore {
 
     public func storyMembers(modelVersion: String, lastSeenAfter: Date) async throws -> [StoryMember] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyMembers(concat: "group_concat(m.symbol || char(31) || m.matched, char(30))")),
+            try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyMembers(concat: Self.mentionsConcat)),
                              arguments: [modelVersion, lastSeenAfter.millis]).map { row in
                 StoryMember(itemID: row[0], storyID: row[1], feedID: row[2], publishedAt: Date(millis: row[3]), title: row[4],
                             mentions: StoryMember.decodeMentions(row[5]), embedding: Self.vector(row[6]))
             }
         }
     }
+
+    public var storiesShared: Bool { false }
+
+    public func lastScoreSequence() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: SQLText.lastScoreSequence) ?? 0 }
+    }
+
+    public func storyMembers(modelVersion: String, scoredAfter: Int64, limit: Int) async throws -> (members: [StoryMember], lastSequence: Int64) {
+        try await pool.read { db in
+            var last = scoredAfter
+            let members = try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyMembersScored(concat: Self.mentionsConcat)),
+                                           arguments: [modelVersion, scoredAfter, limit]).map { row in
+                last = max(last, row[0])
+                return StoryMember(itemID: row[1], storyID: row[2], feedID: row[3], publishedAt: Date(millis: row[4]), title: row[5],
+                                   mentions: StoryMember.decodeMentions(row[6]), embedding: Self.vector(row[7]))
+            }
+            return (members, last)
+        }
+    }
+
+    static let mentionsConcat = "group_concat(m.symbol || char(31) || m.matched, char(30))"
 
     public func stories(_ query: StoryQuery) async throws -> [StoryRecord] {
         let ids = query.ids.map { $0.map(String.init).joined(separator: ", ") }
