@@ -152,7 +152,7 @@ struct ClusterProcessTests {
         #expect(await pg.count("SELECT count(*) FROM scores WHERE heads LIKE '%\"sentiment\":{\"negative\":%'", database: database)
                 == Self.feedCount + 30)
         #expect(await pg.count("SELECT count(*) FROM scores WHERE heads ~ '[0-9][.][0-9]{5}'", database: database) == 0)
-        try await eventually("the alert delivered", timeout: .seconds(60)) { receiver.distinct.contains { $0.type == "alert.firing" } }
+        try await eventually("the alert delivered", timeout: .seconds(90)) { receiver.distinct.contains { $0.type == "alert.firing" } }
         // Every feed is polled again after C's leases ran out (3 s), within two more intervals (the slack is for a
         // loaded CI machine: 300 feeds every 3 s share 2 × 8 host slots with the burst's scoring).
         let takeover = killedAt.addingTimeInterval(3 + 2 * Self.interval + 4)

@@ -89,13 +89,15 @@ struct StoryTests {
 
     static let sharedData = repositoryRoot.appendingPathComponent("../shared/data").standardizedFileURL.path
 
-    @Test("the labelled set among 2,000 unrelated finance texts: still F1 ≥ 0.90 with precision ≥ 0.95; the embedding adds to the words",
+    // 1,000 distractors (README's figures use 2,000 through `monitorctl stories eval`): half the CPU, which the
+    // process tests running beside it on a 2-core CI machine need.
+    @Test("the labelled set among 1,000 unrelated finance texts: still F1 ≥ 0.90 with precision ≥ 0.95; the embedding adds to the words",
           .enabled(if: FileManager.default.fileExists(atPath: sharedData), "../shared/data is not beside the repository"))
     func labelledSetWithDistractors() async throws {
         let (score, lexical) = try await offPool {
             let classifier = try TextClassifier(folder: WebhookDeliveryTests.model, threads: 1)
-            let distractors = StoryEvaluation.distractors(count: 2000, sharedData: Self.sharedData)
-            #expect(distractors.count == 2000)
+            let distractors = StoryEvaluation.distractors(count: 1000, sharedData: Self.sharedData)
+            #expect(distractors.count == 1000)
             let evaluation = try StoryEvaluation(file: Self.labelledSet, classifier: classifier, distractors: distractors)
             return (evaluation.run(StorySettings()).score, evaluation.run(StorySettings(embeddingWeight: 0)).score)
         }
