@@ -33,6 +33,16 @@ public struct StoryIndex: Sendable {
         public var sources: Set<String>
         /// The first item and the most recent others.
         var members: [StoryFeatures]
+
+        /// Adds an item (in place: the members array is not copied).
+        mutating func absorb(_ features: StoryFeatures, publishedAt: Int64, feedID: String) {
+            firstSeen = min(firstSeen, publishedAt)
+            lastSeen = max(lastSeen, publishedAt)
+            size += 1
+            sources.insert(feedID)
+            if members.count >= StoryIndex.membersKept { members.remove(at: 1) }
+            members.append(features)
+        }
     }
 
     public var settings: StorySettings
@@ -40,8 +50,9 @@ public struct StoryIndex: Sendable {
     private var postings: [UInt64: [Int64]] = [:]
     private var postingEntries = 0
     private var entriesAfterCleaning = 0
-    /// The sum of the unit embeddings of the items seen, for centring.
+    /// The sum of the unit embeddings of the items seen, and their mean (kept up to date, for centring).
     private var embeddingSum: [Double] = []
+    private var embeddingMean: [Float] = []
     private var embeddingCount = 0
 
     static let keysRead = 8
@@ -74,18 +85,14 @@ public struct StoryIndex: Sendable {
     /// any two finance texts are close; what tells events apart is the difference from the mean).
     func prepare(_ features: StoryFeatures) -> StoryFeatures {
         let total = Float(max(stories.count, 1))
-        let mean: [Float]? = embeddingCount >= Self.centreAfter ? embeddingSum.map { Float($0 / Double(embeddingCount)) } : nil
+        let mean: [Float]? = embeddingCount >= Self.centreAfter ? embeddingMean : nil
         return features.reweighed({ hash, base in base * log(1 + total / Float(1 + (postings[hash]?.count ?? 0))) }, mean: mean)
     }
 
     /// Items seen before the mean embedding is used to centre vectors.
     static let centreAfter = 64
 
-    /// The most similar story within the window at or above the threshold.
-    public func bestMatch(for input: StoryInput) -> (id: Int64, similarity: Float)? {
-        bestMatch(prepared: StoryInput(itemID: input.itemID, feedID: input.feedID, publishedAt: input.publishedAt, features: prepare(input.features)))
-    }
-
+    /// The most similar story within the window at or above the threshold (`input` prepared).
     private func bestMatch(prepared input: StoryInput) -> (id: Int64, similarity: Float)? {
         let window = settings.windowMillis
         var best: (id: Int64, similarity: Float)?
@@ -123,23 +130,24 @@ public struct StoryIndex: Sendable {
 
     private mutating func insert(_ input: StoryInput, raw: StoryFeatures, into id: Int64) {
         if raw.embedding.count > 0 {
-            if embeddingSum.count != raw.embedding.count { embeddingSum = Array(repeating: 0, count: raw.embedding.count); embeddingCount = 0 }
-            for i in raw.embedding.indices { embeddingSum[i] += Double(raw.embedding[i]) }
+            if embeddingSum.count != raw.embedding.count {
+                embeddingSum = Array(repeating: 0, count: raw.embedding.count)
+                embeddingMean = Array(repeating: 0, count: raw.embedding.count)
+                embeddingCount = 0
+            }
             embeddingCount += 1
+            let count = Double(embeddingCount)
+            for i in raw.embedding.indices {
+                embeddingSum[i] += Double(raw.embedding[i])
+                embeddingMean[i] = Float(embeddingSum[i] / count)
+            }
         }
-        guard var story = stories[id] else {
+        if stories[id] == nil {
             stories[id] = Story(id: id, firstSeen: input.publishedAt, lastSeen: input.publishedAt, size: 1, sources: [input.feedID],
                                 members: [input.features])
-            index(input.features, story: id)
-            return
+        } else {
+            stories[id]!.absorb(input.features, publishedAt: input.publishedAt, feedID: input.feedID)
         }
-        story.firstSeen = min(story.firstSeen, input.publishedAt)
-        story.lastSeen = max(story.lastSeen, input.publishedAt)
-        story.size += 1
-        story.sources.insert(input.feedID)
-        if story.members.count >= Self.membersKept { story.members.remove(at: 1) }
-        story.members.append(input.features)
-        stories[id] = story
         index(input.features, story: id)
     }
 

@@ -68,16 +68,13 @@ public final class StoryAssigner: @unchecked Sendable {
         guard index.settings.enabled else { return }
         for k in scored.indices {
             let item = items[k]
+            let published = item.publishedAt.millis
             let features = StoryFeatures(title: item.title, mentions: scored[k].mentions.map { (symbol: $0.symbol, matched: $0.matched) },
                                          embedding: results[k].embedding)
-            let published = item.publishedAt.millis
-            let story: Int64
-            if let linked = known[item.id] {
-                story = linked  // another instance scored and linked it first: its link stands
-            } else {
-                story = index.assign(StoryInput(itemID: item.id, feedID: item.feedID, publishedAt: published, features: features)).storyID
-                known[item.id] = story
-            }
+            // An item another instance scored and linked first keeps that link.
+            let story = known[item.id]
+                ?? index.assign(StoryInput(itemID: item.id, feedID: item.feedID, publishedAt: published, features: features)).storyID
+            known[item.id] = story
             scored[k].story = StoryLink(storyID: story, embedding: StoryLink.quantize(features.embedding), publishedAt: item.publishedAt,
                                         feedID: item.feedID)
             newest = max(newest, published)

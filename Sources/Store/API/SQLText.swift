@@ -65,29 +65,29 @@ enum SQLText {
             """
     }
 
-    /// The items of model $1's stories whose last item was published after $2, with their titles, mentions
-    /// (`concat`: the backend's aggregate of `m.symbol` US `m.matched`, separated by RS) and stored embeddings, in id order:
-    /// what the story index is rebuilt from.
-    static func storyMembers(concat: String) -> String { """
-        SELECT si.item_id, si.story_id, i.feed_id, i.published_at, i.title,
-               (SELECT \(concat) FROM mentions m WHERE m.item_id = si.item_id) AS symbols, si.embedding
-        FROM stories st JOIN story_items si ON si.model_version = st.model_version AND si.story_id = st.id
-        JOIN items i ON i.id = si.item_id
-        WHERE st.model_version = $1 AND st.last_seen_at > $2
-        ORDER BY si.item_id
-        """
-    }
+    /// Which story links `storyMembers` reads: those of the stories whose last item was published after $2
+    /// (the window, in item id order), or those whose scores are numbered after $2 (written since, in number
+    /// order, at most $3).
+    enum StoryMemberSelection { case window, scoredAfter }
 
-    /// The story links of model $1 whose scores are numbered after $2, in number order, at most $3: the score
-    /// number, then `storyMembers`' columns.
-    static func storyMembersScored(concat: String) -> String { """
-        SELECT s.seq, si.item_id, si.story_id, i.feed_id, i.published_at, i.title,
-               (SELECT \(concat) FROM mentions m WHERE m.item_id = si.item_id) AS symbols, si.embedding
-        FROM scores s JOIN story_items si ON si.item_id = s.item_id AND si.model_version = s.model_version
-        JOIN items i ON i.id = si.item_id
-        WHERE s.seq > $2 AND s.model_version = $1
-        ORDER BY s.seq LIMIT $3
-        """
+    /// Story links of model $1 with their score number, item, story, feed, publication time, title, mentions
+    /// (`concat`: the backend's aggregate of `m.symbol` US `m.matched`, separated by RS) and stored embedding:
+    /// what the story index is built from. Each selection filters the model on the table it walks: the window
+    /// from `stories` by last seen, the reading on from `scores` by number.
+    static func storyMembers(_ selection: StoryMemberSelection, concat: String) -> String {
+        let (join, filter) = switch selection {
+        case .window:
+            ("JOIN stories st ON st.model_version = si.model_version AND st.id = si.story_id",
+             "st.model_version = $1 AND st.last_seen_at > $2 ORDER BY si.item_id")
+        case .scoredAfter: ("", "s.model_version = $1 AND s.seq > $2 ORDER BY s.seq LIMIT $3")
+        }
+        return """
+            SELECT s.seq, si.item_id, si.story_id, i.feed_id, i.published_at, i.title,
+                   (SELECT \(concat) FROM mentions m WHERE m.item_id = si.item_id) AS symbols, si.embedding
+            FROM scores s JOIN story_items si ON si.item_id = s.item_id AND si.model_version = s.model_version
+            JOIN items i ON i.id = si.item_id \(join)
+            WHERE \(filter)
+            """
     }
 
     /// Creates story $2 of model $1 when it is new (`refreshStory` fills it in once its items are linked).

@@ -40,13 +40,17 @@ extension PostgresStore: StoryStore {
         var binds = PostgresBindings()
         binds.append(modelVersion)
         binds.append(lastSeenAfter.millis)
-        return try await rows(PostgresQuery(unsafeSQL: SQLText.storyMembers(concat: Self.mentionsConcat), binds: binds)).map { row in
-            let (itemID, storyID, feedID, published, title, symbols, embedding) =
-                try row.decode((Int64, Int64, String, Int64, String, String?, ByteBuffer?).self)
-            return StoryMember(itemID: itemID, storyID: storyID, feedID: feedID, publishedAt: Date(millis: published), title: title,
-                               mentions: StoryMember.decodeMentions(symbols),
-                               embedding: embedding.map { buffer in buffer.readableBytesView.map { Int8(bitPattern: $0) } })
-        }
+        return try await rows(PostgresQuery(unsafeSQL: SQLText.storyMembers(.window, concat: Self.mentionsConcat), binds: binds))
+            .map { try Self.member($0).member }
+    }
+
+    /// A row of `SQLText.storyMembers`: the member and its score number.
+    static func member(_ row: PostgresRow) throws -> (member: StoryMember, sequence: Int64) {
+        let (sequence, itemID, storyID, feedID, published, title, symbols, embedding) =
+            try row.decode((Int64, Int64, Int64, String, Int64, String, String?, ByteBuffer?).self)
+        return (StoryMember(itemID: itemID, storyID: storyID, feedID: feedID, publishedAt: Date(millis: published), title: title,
+                            mentions: StoryMember.decodeMentions(symbols),
+                            embedding: embedding.map { buffer in buffer.readableBytesView.map { Int8(bitPattern: $0) } }), sequence)
     }
 
     public var storiesShared: Bool { true }
@@ -60,16 +64,9 @@ extension PostgresStore: StoryStore {
         binds.append(modelVersion)
         binds.append(scoredAfter)
         binds.append(limit)
-        var last = scoredAfter
-        let members = try await rows(PostgresQuery(unsafeSQL: SQLText.storyMembersScored(concat: Self.mentionsConcat), binds: binds)).map { row in
-            let (sequence, itemID, storyID, feedID, published, title, symbols, embedding) =
-                try row.decode((Int64, Int64, Int64, String, Int64, String, String?, ByteBuffer?).self)
-            last = max(last, sequence)
-            return StoryMember(itemID: itemID, storyID: storyID, feedID: feedID, publishedAt: Date(millis: published), title: title,
-                               mentions: StoryMember.decodeMentions(symbols),
-                               embedding: embedding.map { buffer in buffer.readableBytesView.map { Int8(bitPattern: $0) } })
-        }
-        return (members, last)
+        let rows = try await rows(PostgresQuery(unsafeSQL: SQLText.storyMembers(.scoredAfter, concat: Self.mentionsConcat), binds: binds))
+            .map(Self.member)
+        return (rows.map(\.member), rows.last?.sequence ?? scoredAfter)
     }
 
     static let mentionsConcat = "string_agg(m.symbol || chr(31) || m.matched, chr(30))"

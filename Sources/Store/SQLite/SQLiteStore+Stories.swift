@@ -51,12 +51,15 @@ extension SQLiteStore: StoryStore {
 
     public func storyMembers(modelVersion: String, lastSeenAfter: Date) async throws -> [StoryMember] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyMembers(concat: Self.mentionsConcat)),
-                             arguments: [modelVersion, lastSeenAfter.millis]).map { row in
-                StoryMember(itemID: row[0], storyID: row[1], feedID: row[2], publishedAt: Date(millis: row[3]), title: row[4],
-                            mentions: StoryMember.decodeMentions(row[5]), embedding: Self.vector(row[6]))
-            }
+            try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyMembers(.window, concat: Self.mentionsConcat)),
+                             arguments: [modelVersion, lastSeenAfter.millis]).map { Self.member($0).member }
         }
+    }
+
+    /// A row of `SQLText.storyMembers`: the member and its score number.
+    static func member(_ row: Row) -> (member: StoryMember, sequence: Int64) {
+        (StoryMember(itemID: row[1], storyID: row[2], feedID: row[3], publishedAt: Date(millis: row[4]), title: row[5],
+                     mentions: StoryMember.decodeMentions(row[6]), embedding: vector(row[7])), row[0])
     }
 
     public var storiesShared: Bool { false }
@@ -67,14 +70,9 @@ extension SQLiteStore: StoryStore {
 
     public func storyMembers(modelVersion: String, scoredAfter: Int64, limit: Int) async throws -> (members: [StoryMember], lastSequence: Int64) {
         try await pool.read { db in
-            var last = scoredAfter
-            let members = try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyMembersScored(concat: Self.mentionsConcat)),
-                                           arguments: [modelVersion, scoredAfter, limit]).map { row in
-                last = max(last, row[0])
-                return StoryMember(itemID: row[1], storyID: row[2], feedID: row[3], publishedAt: Date(millis: row[4]), title: row[5],
-                                   mentions: StoryMember.decodeMentions(row[6]), embedding: Self.vector(row[7]))
-            }
-            return (members, last)
+            let rows = try Row.fetchAll(db, sql: SQLText.sqlite(SQLText.storyMembers(.scoredAfter, concat: Self.mentionsConcat)),
+                                        arguments: [modelVersion, scoredAfter, limit]).map(Self.member)
+            return (rows.map(\.member), rows.last?.sequence ?? scoredAfter)
         }
     }
 
