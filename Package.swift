@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "FeedsTests",
             dependencies: ["Feeds"],
-            exclude: ["Corpus"]
+            exclude: ["Corpus", "Differential"]
         ),
         .testTarget(
             name: "CurlHTTPTests",

@@ -7,8 +7,6 @@ public enum FeedError: Error, Equatable, CustomStringConvertible {
     case malformed(String)
     /// Well-formed, but not a format this reader knows.
     case notAFeed(String)
-    /// A declared character encoding this reader cannot decode.
-    case unsupportedEncoding(String)
     /// JSON that does not parse or lacks what the format needs.
     case badJSON(String)
 
@@ -17,7 +15,6 @@ public enum FeedError: Error, Equatable, CustomStringConvertible {
         case let .notXML(why): "not a feed document: \(why)"
         case let .malformed(why): "malformed XML: \(why)"
         case let .notAFeed(why): "not a feed: \(why)"
-        case let .unsupportedEncoding(name): "unsupported character encoding \"\(name)\" (UTF-8, UTF-16, ISO-8859-1, Windows-1252 and US-ASCII are read)"
         case let .badJSON(why): "bad JSON feed: \(why)"
         }
     }

@@ -4,7 +4,8 @@ import Foundation
 public struct FeedItem: Sendable, Equatable {
     /// The id the document gives (RSS guid, Atom id, JSON id), if any.
     public var guid: String?
-    public var title: String
+    /// The document's own title (nil when the item has none: RSS 2.0, JSON Feed and social posts may omit it).
+    public var title: String?
     /// The item's link, absolute.
     public var link: String?
     /// When it was published (or updated, when that is all the feed says); nil when the feed gives no date.
@@ -15,7 +16,7 @@ public struct FeedItem: Sendable, Equatable {
     /// The source fields worth keeping (format, original date text, categories), for the raw column.
     public var raw: [String: String]
 
-    public init(guid: String? = nil, title: String, link: String? = nil, published: Date? = nil, summary: String,
+    public init(guid: String? = nil, title: String?, link: String? = nil, published: Date? = nil, summary: String,
                 authors: [String] = [], raw: [String: String] = [:]) {
         self.guid = guid
         self.title = title
@@ -24,6 +25,12 @@ public struct FeedItem: Sendable, Equatable {
         self.summary = summary
         self.authors = authors
         self.raw = raw
+    }
+
+    /// What a person sees as the item's headline: its title, else the start of its text.
+    public var headline: String {
+        if let title, !title.isEmpty { return title }
+        return JSONFeedReader.headline(from: summary)
     }
 
     /// The id shown to people and used to recognise the item again: the guid, else the link
@@ -36,7 +43,7 @@ public struct FeedItem: Sendable, Equatable {
 
     /// A hash of the normalised title and text: the same story syndicated under another id.
     public var contentHash: String {
-        ContentHash.of(title: title, text: summary)
+        ContentHash.of(title: headline, text: summary)
     }
 }
 
@@ -44,7 +51,7 @@ public struct FeedItem: Sendable, Equatable {
 public struct ParsedFeed: Sendable {
     public enum Format: String, Sendable {
         case rss090 = "rss-0.90", rss09x = "rss-0.9x", rss10 = "rss-1.0", rss20 = "rss-2.0"
-        case atom03 = "atom-0.3", atom10 = "atom-1.0"
+        case atom03 = "atom-0.3", atom10 = "atom-1.0", cdf
         case jsonFeed = "json-feed", mastodon, reddit, jsonMapped = "json-mapped"
     }
 
@@ -55,4 +62,6 @@ public struct ParsedFeed: Sendable {
     /// RSS `<ttl>`: the publisher's minimum refresh interval, in seconds.
     public var ttlSeconds: Int?
     public var items: [FeedItem]
+    /// The document was cut off: `items` are the complete ones, and there may be more.
+    public var cutOff = false
 }

@@ -5,24 +5,22 @@ import Foundation
 public enum FeedParser {
     public static func parse(_ body: [UInt8], contentType: String? = nil, url: URL? = nil, mapping: JSONMapping? = nil,
                              limits: XMLTreeParser.Limits = .init()) throws(FeedError) -> ParsedFeed {
-        let text = try TextDecoding.decode(body, httpCharset: TextDecoding.charset(fromContentType: contentType))
+        let text = TextDecoding.decode(body, httpCharset: TextDecoding.charset(fromContentType: contentType))
         guard let first = text.unicodeScalars.first(where: { !$0.properties.isWhitespace && $0 != "\u{FEFF}" }) else {
             throw FeedError.notXML("the document is empty")
         }
-        var feed: ParsedFeed
+        let feed: ParsedFeed
         switch first {
         case "<":
             let root = try XMLTreeParser.parse(text, documentURL: url, limits: limits)
-            feed = try XMLFeedReader.read(root)
+            var read = try XMLFeedReader.read(root)
+            read.cutOff = root.cutOff
+            feed = read
         case "{", "[":
             feed = try JSONFeedReader.read(text, base: url, mapping: mapping)
         default:
             let start = String(text.drop { $0.isWhitespace }.prefix(40)).replacingOccurrences(of: "\n", with: " ")
             throw FeedError.notXML("it starts with \"\(start)\", neither XML nor JSON")
-        }
-        // Items without a title (allowed in RSS 2.0, JSON Feed, social posts) get one from their text.
-        for i in feed.items.indices where feed.items[i].title.isEmpty {
-            feed.items[i].title = JSONFeedReader.headline(from: feed.items[i].summary)
         }
         return feed
     }

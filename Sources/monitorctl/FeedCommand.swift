@@ -18,7 +18,9 @@ struct FeedParseCommand: AsyncParsableCommand {
         commandName: "parse",
         abstract: "Print a feed's normalised items as JSON Lines.",
         discussion: """
-            One object per item, in document order: id, title, link, published (RFC 3339 UTC or null), \
+            One object per item, in document order: id (what the monitor recognises the item by: the \
+            document's id, else the cleaned link, else a content hash), guid (the document's own id or null), \
+            title (the document's own title or null), link, published (RFC 3339 UTC or null), \
             summary (plain text), authors. The format (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed, Mastodon, \
             Reddit) is detected from the document. Exits 65 when the document is not a feed.
             """)
@@ -35,6 +37,9 @@ struct FeedParseCommand: AsyncParsableCommand {
         """, valueName: "json"))
     var mapping: String?
 
+    @Option(help: ArgumentHelp("The URL the document came from, against which relative links resolve (default: the file's or the fetched URL).", valueName: "url"))
+    var url: String?
+
     func run() async throws {
         var jsonMapping: JSONMapping?
         if let mapping {
@@ -43,7 +48,14 @@ struct FeedParseCommand: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.usage)
             }
         }
-        let (body, contentType, url) = try await read()
+        var (body, contentType, url) = try await read()
+        if let given = self.url {
+            guard let parsed = URL(string: given), parsed.scheme != nil else {
+                printError("monitorctl: --url: \"\(given)\" is not an absolute URL")
+                throw ExitCode(ExitStatus.usage)
+            }
+            url = parsed
+        }
         let feed: ParsedFeed
         do {
             feed = try FeedParser.parse(body, contentType: contentType ?? self.contentType, url: url, mapping: jsonMapping)
@@ -54,7 +66,8 @@ struct FeedParseCommand: AsyncParsableCommand {
         var out = OutputBuffer()
         for item in feed.items {
             let authors = item.authors.map(jsonString).joined(separator: ",")
-            out.write("{\"id\":\(jsonString(item.id)),\"title\":\(jsonString(item.title)),"
+            out.write("{\"id\":\(jsonString(item.id)),\"guid\":\(item.guid.map(jsonString) ?? "null"),"
+                + "\"title\":\(item.title.map(jsonString) ?? "null"),"
                 + "\"link\":\(item.link.map(jsonString) ?? "null"),"
                 + "\"published\":\(item.published.map { jsonString(FeedDate.rfc3339($0)) } ?? "null"),"
                 + "\"summary\":\(jsonString(item.summary)),\"authors\":[\(authors)]}\n")

@@ -29,6 +29,7 @@ struct FeedCorpusTests {
         try #require(feed.items.count == expected.count)
         for (item, want) in zip(feed.items, expected) {
             #expect(item.id == want["id"] as? String)
+            #expect(item.guid == want["guid"] as? String)
             #expect(item.title == want["title"] as? String)
             #expect(item.link == want["link"] as? String)
             #expect(item.published.map(FeedDate.rfc3339) == want["published"] as? String)
@@ -60,9 +61,52 @@ struct FeedCorpusTests {
         let units: [UInt16] = Array("<rss version=\"2.0\"><channel><item><title>Zürich</title></item></channel></rss>".utf16)
         let utf16: [UInt8] = [0xFF, 0xFE] + units.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
         #expect(try FeedParser.parse(utf16).items.first?.title == "Zürich")
-        #expect(throws: FeedError.unsupportedEncoding("ebcdic-cp-us")) {
-            try FeedParser.parse(Array("<?xml version=\"1.0\" encoding=\"EBCDIC-CP-US\"?><rss/>".utf8))
+        // A label that cannot be what the prolog was written in, or that nobody knows, is ignored.
+        for label in ["EBCDIC-CP-US", "bogus"] {
+            let doc = "<?xml version=\"1.0\" encoding=\"\(label)\"?><rss version=\"2.0\"><channel><item><title>Zürich</title></item></channel></rss>"
+            #expect(try FeedParser.parse(Array(doc.utf8)).items.first?.title == "Zürich", "\(label)")
         }
+    }
+
+    @Test("every encoding iconv knows is read, from the prolog or the HTTP charset", arguments: [
+        ("windows-1251", "Сбербанк повысил прогноз"), ("koi8-r", "Газпром снизил добычу"), ("iso-8859-7", "Τράπεζα της Ελλάδος"),
+        ("shift_jis", "日経平均が反落"), ("euc-jp", "トヨタ自動車の決算"), ("euc-kr", "삼성전자 실적 발표"), ("gb2312", "人民银行降准"),
+        ("big5", "台積電營收創新高"), ("iso-8859-2", "Kurs złotego spada"), ("windows-1250", "Česká národní banka"),
+    ])
+    func iconvEncodings(_ label: String, _ title: String) throws {
+        let iconvName = ["gb2312": "GB18030"][label] ?? label
+        let encoded = try #require(Self.encode(title, iconvName))
+        let head = Array("<?xml version=\"1.0\" encoding=\"\(label)\"?><rss version=\"2.0\"><channel><item><title>".utf8)
+        let tail = Array("</title></item></channel></rss>".utf8)
+        #expect(try FeedParser.parse(head + encoded + tail).items.first?.title == title)
+        let bare = Array("<rss version=\"2.0\"><channel><item><title>".utf8) + encoded + tail
+        #expect(try FeedParser.parse(bare, contentType: "application/rss+xml; charset=\(label.uppercased())").items.first?.title == title)
+    }
+
+    @Test("UTF-32 with and without a byte-order mark")
+    func utf32() throws {
+        let doc = "<rss version=\"2.0\"><channel><item><title>Zürich €</title></item></channel></rss>"
+        let le = doc.unicodeScalars.flatMap { s in (0..<4).map { UInt8(truncatingIfNeeded: s.value >> (8 * $0)) } }
+        let be = doc.unicodeScalars.flatMap { s in (0..<4).reversed().map { UInt8(truncatingIfNeeded: s.value >> (8 * $0)) } }
+        for bytes in [le, be, [0xFF, 0xFE, 0, 0] + le, [0, 0, 0xFE, 0xFF] + be] {
+            #expect(try FeedParser.parse(bytes).items.first?.title == "Zürich €")
+        }
+    }
+
+    /// The text in an encoding, through iconv (as a test would get bytes from a real server).
+    static func encode(_ text: String, _ encoding: String) -> [UInt8]? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+        process.arguments = ["-f", "UTF-8", "-t", encoding]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        guard (try? process.run()) != nil else { return nil }
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try? input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? Array(data) : nil
     }
 
     @Test("a generic JSON mapping reads an API response")

@@ -34,22 +34,27 @@ struct HostileDocumentTests {
         #expect(ContinuousClock.now - start < .seconds(5))
     }
 
-    @Test("truncated XML is an error naming the problem")
-    func truncated() {
-        let doc = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>Half a feed</title><descr"
-        #expect(throws: FeedError.self) { try parse(doc) }
-        #expect(throws: FeedError.malformed("document ends inside <channel> (truncated?)")) {
-            try parse("<rss version=\"2.0\"><channel><item><title>x</title></item>")
+    @Test("a document cut off keeps its complete items and drops the one it ends in; cut inside a tag or the only entry, it is an error")
+    func truncated() throws {
+        let cut = try parse("<rss version=\"2.0\"><channel><item><title>One</title></item><item><title>Two</title></item><item><title>Half a")
+        #expect(cut.items.map(\.title) == ["One", "Two"])
+        #expect(try parse("<rss version=\"2.0\"><channel><item><title>x</title></item>").items.map(\.title) == ["x"])
+        #expect(try parse("<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>x</title></entry></fe").items.count == 1)
+        #expect(throws: FeedError.self) { try parse("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>Half a feed</title><descr") }
+        #expect(throws: FeedError.malformed("document ends inside its only <entry> (truncated?)")) {
+            try parse("<entry xmlns=\"http://www.w3.org/2005/Atom\"><title>x</title>")
         }
     }
 
-    @Test("invalid UTF-8 is repaired with U+FFFD, and the items survive")
+    @Test("invalid UTF-8 in a UTF-8 document is repaired with U+FFFD, and the items survive; undeclared, it is read as Windows-1252")
     func invalidUTF8() throws {
-        let bytes = Array("<rss version=\"2.0\"><channel><item><title>Bad ".utf8) + [0xC3, 0x28, 0xFF, 0xFE]
-            + Array(" bytes</title></item></channel></rss>".utf8)
-        let feed = try FeedParser.parse(bytes)
-        #expect(feed.items.first?.title.contains("\u{FFFD}") == true)
-        #expect(feed.items.first?.title.hasSuffix("bytes") == true)
+        let bytes = Array("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><item><title>Bad ".utf8)
+            + [0xC3, 0x28, 0xFF, 0xFE] + Array(" bytes</title></item></channel></rss>".utf8)
+        let title = try #require(try FeedParser.parse(bytes).items.first?.title)
+        #expect(title.contains("\u{FFFD}"))
+        #expect(title.hasSuffix("bytes"))
+        let legacy = Array("<rss version=\"2.0\"><channel><item><title>don".utf8) + [0x92] + Array("t</title></item></channel></rss>".utf8)
+        #expect(try FeedParser.parse(legacy).items.first?.title == "don\u{2019}t")
     }
 
     @Test("nesting deeper than the limit is refused, quickly, in XML and JSON")

@@ -69,7 +69,7 @@ struct FeedPollingTests {
     // Conditional GET, Retry-After, backoff, source health and recovery are tested in-process on a
     // manual clock (FeedPollerServiceTests); these spawn monitord for what needs the real process.
 
-    @Test("timeouts, redirect loops, oversized bodies and hostile documents fail their feed alone; the rest carry on")
+    @Test("timeouts, redirect loops, oversized bodies and hostile documents fail their feed alone; a cut-off document gives its complete items; the rest carry on")
     func failuresStayLocal() async throws {
         let huge = [UInt8](repeating: UInt8(ascii: " "), count: 50 << 20)
         let server = try LocalHTTPServer { request in
@@ -88,19 +88,20 @@ struct FeedPollingTests {
                 var doc = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY l0 \"lol\">"
                 for i in 1...9 { doc += "<!ENTITY l\(i) \"" + String(repeating: "&l\(i - 1);", count: 10) + "\">" }
                 return .init(text: doc + "]><rss version=\"2.0\"><channel><item><guid>b1</guid><title>&l9;</title></item></channel></rss>")
-            case "/truncated": return .init(text: String(Self.threeItems.prefix(300)))
+            case "/truncated": return .init(headers: [("ETag", "\"cut\"")], text: String(Self.rss([("t1", "Northwind cuts its outlook"), ("t2", "Tailspin recalls drones")]).dropLast(60)))
             case "/html": return .init(text: "<!DOCTYPE html><html><body>Login required</body></html>")
             default: return .init(status: 404, text: "no")
             }
         }
         defer { server.stop() }
-        let bad = ["slow", "loop", "steal", "huge", "truncated", "html"]
-        let feeds = (["good", "xxe", "laughs"] + bad).map { ["id": $0, "url": server.url("/\($0)").absoluteString, "interval": "1s"] }
+        let bad = ["slow", "loop", "steal", "huge", "html"]
+        let feeds = (["good", "xxe", "laughs", "truncated"] + bad).map { ["id": $0, "url": server.url("/\($0)").absoluteString, "interval": "1s"] }
         let daemon = try PollingDaemon(feeds: feeds, http: ["maxBodyBytes": 1 << 20, "timeout": "1s", "maxRedirects": 3])
         defer { daemon.killIfRunning() }
+
         try await eventually("every feed polled twice", timeout: .seconds(30)) {
             bad.allSatisfy { id in daemon.count("SELECT error_streak FROM feeds WHERE id = ?", [id]) >= 2 }
-                && daemon.count("SELECT count(*) FROM feeds WHERE id IN ('good', 'xxe', 'laughs') AND last_status = 200") == 3
+                && daemon.count("SELECT count(*) FROM feeds WHERE id IN ('good', 'xxe', 'laughs', 'truncated') AND last_status = 200") == 4
         }
         #expect(daemon.process.isRunning)
         try await daemon.stop()
@@ -111,11 +112,14 @@ struct FeedPollingTests {
         #expect(errors["loop"]?.contains("redirects") == true, "\(errors)")
         #expect(errors["steal"]?.contains("redirect") == true || errors["steal"]?.contains("unsupported") == true, "\(errors)")
         #expect(errors["huge"]?.contains("larger than 1048576 bytes") == true, "\(errors)")
-        #expect(errors["truncated"]?.contains("truncated") == true, "\(errors)")
         #expect(errors["html"]?.contains("HTML page") == true, "\(errors)")
         #expect(errors["good"] == "")
         let titles = try daemon.read { try String.fetchAll($0, sql: "SELECT title || summary FROM items") }
-        #expect(titles.count == 5)
+        // good 3, xxe 1, laughs 1, and the first of the two items of the cut-off feed (it ends inside the second)
+        #expect(titles.count == 6)
+        #expect(daemon.count("SELECT count(*) FROM items WHERE feed_id = 'truncated'") == 1)
+        #expect(daemon.count("SELECT count(*) FROM feeds WHERE id = 'truncated' AND etag IS NULL") == 1)
+        #expect(daemon.log.contains("document cut off"))
         #expect(!titles.contains { $0.contains("root:") })
         #expect(titles.allSatisfy { $0.count < 200 })
         #expect(daemon.log.contains("feed=huge"))

@@ -65,7 +65,7 @@ enum JSONFeedReader {
             if let dateText { raw["date"] = dateText }
             if let external = item["external_url"] as? String { raw["external_url"] = external }
             let authors = names(item)
-            return FeedItem(guid: string(item["id"]), title: HTMLText.plainText(item["title"] as? String ?? ""),
+            return FeedItem(guid: string(item["id"]), title: (item["title"] as? String).map(HTMLText.plainText),
                             link: ((item["url"] ?? item["external_url"]) as? String).flatMap { CanonicalLink.absolute($0, base: feedURL) },
                             published: dateText.flatMap(FeedDate.parse), summary: body, authors: authors.isEmpty ? feedAuthors : authors, raw: raw)
         }
@@ -93,7 +93,7 @@ enum JSONFeedReader {
             let author = (account["acct"] as? String).map { "@" + $0 } ?? (account["display_name"] as? String)
             var raw: [String: String] = ["date": status["created_at"] as? String ?? ""]
             if let language = status["language"] as? String { raw["language"] = language }
-            return FeedItem(guid: uri, title: "",
+            return FeedItem(guid: uri, title: nil,
                             link: (string(status["url"]) ?? string(status["uri"])).flatMap { CanonicalLink.absolute($0, base: base) },
                             published: (status["created_at"] as? String).flatMap(FeedDate.parse), summary: text,
                             authors: author.map { [$0] } ?? [], raw: raw)
@@ -115,7 +115,7 @@ enum JSONFeedReader {
             if let url = post["url"] as? String { raw["url"] = url }
             if let sub = post["subreddit"] as? String { raw["subreddit"] = sub }
             if let name = post["name"] as? String { raw["name"] = name }
-            return FeedItem(guid: link ?? string(post["name"]), title: HTMLText.plainText(post["title"] as? String ?? ""), link: link,
+            return FeedItem(guid: link ?? string(post["name"]), title: (post["title"] as? String).map(HTMLText.plainText), link: link,
                             published: created, summary: HTMLText.plainText(post["selftext"] as? String ?? ""),
                             authors: (post["author"] as? String).map { ["u/" + $0] } ?? [], raw: raw)
         }

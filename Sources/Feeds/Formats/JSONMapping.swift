@@ -59,7 +59,7 @@ public struct JSONMapping: Sendable, Equatable {
                 published = FeedDate.parse(s) ?? Double(s).map { Date(timeIntervalSince1970: $0 > 100_000_000_000 ? $0 / 1000 : $0) }
             }
             let body = (field(text) as? String).map(HTMLText.plainText) ?? ""
-            let title = (field(self.title) as? String).map(HTMLText.plainText) ?? ""
+            let title = (field(self.title) as? String).map(HTMLText.plainText)
             var raw: [String: String] = [:]
             if let s = timeValue.map({ "\($0)" }) { raw["date"] = s }
             return FeedItem(guid: JSONFeedReader.string(field(id)), title: title,

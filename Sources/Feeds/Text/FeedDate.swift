@@ -42,8 +42,13 @@ public enum FeedDate {
                 guard let s = Int(clock[2].prefix(2)), (0...60).contains(s) else { return nil }
                 second = min(s, 59)
             }
-            if words.count >= 5 {
-                guard let z = zoneOffset(words[4]) else { return nil }
+            var zoneIndex = 4
+            if words.count >= 5, ["AM", "PM"].contains(words[4].uppercased()), (1...12).contains(hour) {  // "02:02:33 PM"
+                hour = hour % 12 + (words[4].uppercased() == "PM" ? 12 : 0)
+                zoneIndex = 5
+            }
+            if words.count > zoneIndex {
+                guard let z = zoneOffset(words[zoneIndex]) else { return nil }
                 offset = z
             }
         }
@@ -54,9 +59,15 @@ public enum FeedDate {
         if let named = zones[text.uppercased()] { return named }
         let scalars = Array(text.unicodeScalars)
         guard let sign = scalars.first, sign == "+" || sign == "-" else { return nil }
-        let digits = String(String.UnicodeScalarView(scalars.dropFirst().filter { $0 != ":" }))
-        guard digits.count == 4 || digits.count == 2, let value = Int(digits) else { return nil }
-        let minutes = digits.count == 4 ? (value / 100) * 60 + value % 100 : value * 60
+        let parts = String(String.UnicodeScalarView(scalars.dropFirst())).split(separator: ":", omittingEmptySubsequences: false)
+        let minutes: Int
+        if parts.count == 2, parts[0].count == 2, (1...2).contains(parts[1].count), let h = Int(parts[0]), let m = Int(parts[1]) {
+            minutes = h * 60 + m  // "+05:30", and "+00:0" from a sloppy writer
+        } else if parts.count == 1, parts[0].count == 4 || parts[0].count == 2, let value = Int(parts[0]) {
+            minutes = parts[0].count == 4 ? (value / 100) * 60 + value % 100 : value * 60
+        } else {
+            return nil
+        }
         return sign == "-" ? -minutes : minutes
     }
 

@@ -12,7 +12,8 @@ public enum HTMLText {
     }()
 
     /// Decodes `&name;`, `&#NNN;` and `&#xHHH;`. Unknown names and stray `&` stay as written;
-    /// references to NUL, surrogates or out-of-range code points become U+FFFD.
+    /// references to NUL, surrogates or out-of-range code points become U+FFFD, and references to
+    /// C1 controls (128–159) mean the Windows-1252 character, as the HTML standard says.
     public static func decodeEntities(_ text: String) -> String {
         guard text.contains("&") else { return text }
         var out = ""
@@ -36,6 +37,9 @@ public enum HTMLText {
                 if scalar == "\0" { scalar = "\u{FFFD}" }
             } else {
                 scalar = entities[name]
+            }
+            if let code = scalar?.value, (0x80...0x9F).contains(code) {  // "&#146;" means Windows-1252's ’ (as in HTML)
+                scalar = Unicode.Scalar(TextDecoding.cp1252High[Int(code) - 0x80])
             }
             if let scalar {
                 out.unicodeScalars.append(scalar)

@@ -1,27 +1,73 @@
 import Foundation
 
 /// Decodes a fetched body to text. The byte-order mark wins, then the HTTP charset, then the
-/// XML prolog's `encoding`, then UTF-8. Invalid UTF-8 becomes U+FFFD rather than an error:
-/// one bad byte should not cost a feed its items.
+/// XML prolog's `encoding`, then UTF-8. Every encoding glibc's iconv knows is read (Windows-125x,
+/// KOI8, ISO-8859-x, Shift_JIS, EUC-JP/KR, GB18030, Big5, …); Latin-1 and ASCII labels mean
+/// Windows-1252 and GB2312/GBK mean GB18030, as in browsers (WHATWG Encoding). A label nobody knows,
+/// or one that contradicts the bytes the prolog was read from (EBCDIC, UTF-32 in an ASCII prolog),
+/// is ignored. Undeclared bytes that are not UTF-8 are read as Windows-1252, as feedparser and
+/// browsers do for legacy feeds. Bytes invalid in the chosen encoding become U+FFFD rather than an
+/// error: one bad byte should not cost a feed its items.
 public enum TextDecoding {
-    public static func decode(_ body: [UInt8], httpCharset: String? = nil) throws(FeedError) -> String {
+    public static func decode(_ body: [UInt8], httpCharset: String? = nil) -> String {
+        withoutC1Controls(decodeBytes(body, httpCharset: httpCharset))
+    }
+
+    /// C1 control characters (U+0080–U+009F) never belong in feed text; where they appear, a Windows-1252
+    /// byte was taken for Latin-1 on the way ("don\u{92}t"). They get their Windows-1252 meaning ("don’t").
+    static func withoutC1Controls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if (0x80...0x9F).contains(scalar.value) {
+                out.append(Unicode.Scalar(cp1252High[Int(scalar.value) - 0x80])!)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    static func decodeBytes(_ body: [UInt8], httpCharset: String?) -> String {
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { return String(decoding: body.dropFirst(3), as: UTF8.self) }
+        if body.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return Iconv.decode(body.dropFirst(4), from: "UTF-32BE") ?? "" }
+        if body.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { return Iconv.decode(body.dropFirst(4), from: "UTF-32LE") ?? "" }
         if body.starts(with: [0xFF, 0xFE]) { return utf16(body.dropFirst(2), littleEndian: true) }
         if body.starts(with: [0xFE, 0xFF]) { return utf16(body.dropFirst(2), littleEndian: false) }
-        // UTF-16 without a BOM: "<" followed by NUL (LE) or preceded by it (BE).
+        // UTF-32 and UTF-16 without a BOM: "<" with NULs before or after it.
+        if body.starts(with: [0, 0, 0, 0x3C]) { return Iconv.decode(body[...], from: "UTF-32BE") ?? "" }
+        if body.starts(with: [0x3C, 0, 0, 0]) { return Iconv.decode(body[...], from: "UTF-32LE") ?? "" }
         if body.count >= 4, body[0] == 0x3C, body[1] == 0 { return utf16(body[...], littleEndian: true) }
         if body.count >= 4, body[0] == 0, body[1] == 0x3C { return utf16(body[...], littleEndian: false) }
         let declared = httpCharset.flatMap { $0.isEmpty ? nil : $0 } ?? prologEncoding(body)
-        switch normalise(declared ?? "utf-8") {
-        case "utf-8", "utf8": return String(decoding: body, as: UTF8.self)
+        if let declared, let text = decode(body, declared: normalise(declared)) { return text }
+        if let text = String(validating: body, as: UTF8.self) { return text }
+        return windows1252(body)
+    }
+
+    /// The body in a declared encoding; nil when the label is unknown or cannot be what the bytes are.
+    static func decode(_ body: [UInt8], declared: String) -> String? {
+        switch declared {
+        case "utf-8", "utf8", "unicode-1-1-utf-8": return String(decoding: body, as: UTF8.self)
         case "iso-8859-1", "latin1", "l1", "iso8859-1", "iso_8859-1", "windows-1252", "cp1252", "us-ascii", "ascii", "x-cp1252":
-            // As browsers do (WHATWG Encoding): Latin-1 and ASCII labels mean Windows-1252.
             return windows1252(body)
         case "utf-16", "utf-16le": return utf16(body[...], littleEndian: true)
         case "utf-16be": return utf16(body[...], littleEndian: false)
-        case let other: throw FeedError.unsupportedEncoding(other)
+        default:
+            let name = iconvNames[declared] ?? declared
+            // The prolog was read as ASCII: an encoding that does not read "<?xml" the same way is a wrong label.
+            guard Iconv.decode(Array("<?xml".utf8)[...], from: name) == "<?xml" else { return nil }
+            return Iconv.decode(body[...], from: name)
         }
     }
+
+    /// Labels in use on the web that glibc spells differently, or whose superset is what servers mean.
+    static let iconvNames: [String: String] = [
+        "gb2312": "GB18030", "gbk": "GB18030", "x-gbk": "GB18030", "csgb2312": "GB18030", "chinese": "GB18030",
+        "x-sjis": "SHIFT_JIS", "shift-jis": "SHIFT_JIS", "ms_kanji": "SHIFT_JIS", "windows-31j": "CP932", "ms932": "CP932",
+        "x-euc-jp": "EUC-JP", "ks_c_5601-1987": "CP949", "windows-949": "CP949", "x-mac-roman": "MACINTOSH",
+        "iso-8859-8-i": "ISO-8859-8", "big5-hkscs": "BIG5-HKSCS", "x-x-big5": "BIG5", "cn-big5": "BIG5",
+    ]
 
     /// The charset parameter of a Content-Type header value.
     public static func charset(fromContentType value: String?) -> String? {

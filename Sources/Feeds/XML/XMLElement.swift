@@ -18,6 +18,9 @@ public final class XMLElement: @unchecked Sendable {
     /// Whether `base` comes from an `xml:base` attribute (rather than the document's URL).
     public let hasExplicitBase: Bool
     public internal(set) var children: [Child] = []
+    /// On a root element: the document ended before this element closed (it was cut off); what
+    /// was complete is here, the item or entry it ended in is not.
+    public internal(set) var cutOff = false
 
     init(namespace: String, name: String, attributes: [String: String], base: URL?, hasExplicitBase: Bool) {
         self.hasExplicitBase = hasExplicitBase
@@ -85,6 +88,35 @@ public final class XMLElement: @unchecked Sendable {
         return out
     }
 
+    /// The element's content as HTML source: text as it is (it may hold escaped markup), child
+    /// elements as bare tags. For RSS descriptions and Atom `type="html"` that carry unescaped markup.
+    public var htmlSource: String {
+        var out = ""
+        func walk(_ e: XMLElement) {
+            for child in e.children {
+                switch child {
+                case let .text(t): out += t
+                case let .element(c):
+                    out += "<\(c.name)>"
+                    walk(c)
+                    out += "</\(c.name)>"
+                }
+            }
+        }
+        walk(self)
+        return out
+    }
+
+    /// The first descendant (depth first, this element included) with this local name, namespace and depth limit.
+    public func descendant(_ name: String, in namespaces: Set<String>, maxDepth: Int = 8) -> XMLElement? {
+        if self.name == name && namespaces.contains(namespace) { return self }
+        guard maxDepth > 0 else { return nil }
+        for child in elements {
+            if let found = child.descendant(name, in: namespaces, maxDepth: maxDepth - 1) { return found }
+        }
+        return nil
+    }
+
     public func attribute(_ name: String) -> String? { attributes[name] }
 }
 
@@ -96,12 +128,17 @@ public enum XMLNamespace {
     public static let rss10 = "http://purl.org/rss/1.0/"
     public static let rss09 = "http://my.netscape.com/rdf/simple/0.9/"
     public static let dc = "http://purl.org/dc/elements/1.1/"
+    public static let dcterms = "http://purl.org/dc/terms/"
+    public static let xhtml = "http://www.w3.org/1999/xhtml"
+    public static let itunes = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+    /// The spelling in Apple's own early documentation, still in many podcast feeds.
+    public static let itunesAsApplePrintsIt = "http://www.itunes.com/DTDs/Podcast-1.0.dtd"
     public static let content = "http://purl.org/rss/1.0/modules/content/"
     public static let media = "http://search.yahoo.com/mrss/"
     public static let xml = "http://www.w3.org/XML/1998/namespace"
 
     /// Prefixes some feeds use without declaring them.
     static let conventional: [String: String] = [
-        "dc": dc, "content": content, "media": media, "atom": atom, "rdf": rdf, "xml": xml,
+        "dc": dc, "dcterms": dcterms, "content": content, "itunes": itunes, "media": media, "atom": atom, "rdf": rdf, "xml": xml,
     ]
 }

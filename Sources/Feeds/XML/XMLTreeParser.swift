@@ -11,7 +11,8 @@ import Foundation
 /// - Nesting depth and element count are bounded.
 ///
 /// It is lenient where real feeds are sloppy: undeclared well-known prefixes (`dc:`),
-/// stray `&`, mismatched end tags (closed up to the matching open element).
+/// stray `&`, mismatched end tags (closed up to the matching open element), and a document
+/// cut off after its last complete item (the item being read when it ends is dropped).
 public struct XMLTreeParser {
     public struct Limits: Sendable {
         public var maxDepth = 128
@@ -83,10 +84,14 @@ public struct XMLTreeParser {
                 pos += 2
                 let name = readName()
                 skipSpace()
-                guard pos < bytes.count, bytes[pos] == UInt8(ascii: ">") else {
+                if pos < bytes.count, bytes[pos] == UInt8(ascii: ">") {
+                    pos += 1
+                } else if pos < bytes.count || name.isEmpty {
                     throw FeedError.malformed("unterminated end tag </\(String(decoding: name, as: UTF8.self))")
+                } else {
+                    root?.cutOff = true
                 }
-                pos += 1
+                // else: the document's last bytes are an end tag short of its ">"; everything is read, so close it.
                 if let index = stack.lastIndex(where: { $0.qualifiedName == name }) {
                     stack.removeSubrange(index...)
                 }
@@ -107,8 +112,16 @@ public struct XMLTreeParser {
             }
         }
         guard let root else { throw FeedError.notXML("no root element") }
-        if let open = stack.last {
-            throw FeedError.malformed("document ends inside <\(String(decoding: open.qualifiedName, as: UTF8.self))> (truncated?)")
+        if !stack.isEmpty {
+            // Cut off (a server error mid-response, a connection closed early): keep what is complete.
+            // An item or entry still open is dropped whole, so no half-read item is ever stored; the
+            // elements around it are closed.
+            if let cut = stack.firstIndex(where: { ["item", "entry"].contains($0.element.name) }) {
+                guard cut > 0 else { throw FeedError.malformed("document ends inside its only <\(stack[cut].element.name)> (truncated?)") }
+                stack[cut - 1].element.children.removeLast()
+            }
+            stack.removeAll()
+            root.cutOff = true
         }
         return root
     }

@@ -10,8 +10,8 @@ extension NewItem {
         var raw = item.raw
         if let format { raw["format"] = format.rawValue }
         self.init(canonicalID: Self.storageID(item, feedID: feedID), contentHash: item.contentHash,
-                  dedupeByContent: item.title.count + item.summary.count >= 24,
-                  title: item.title, link: item.link, summary: item.summary,
+                  dedupeByContent: item.headline.count + item.summary.count >= 24,
+                  title: item.headline, link: item.link, summary: item.summary,
                   authorsJSON: try JSONText.encode(item.authors), rawJSON: try JSONText.encode(raw),
                   publishedAt: item.published.map { min($0, now) } ?? now, publishedEstimated: item.published == nil)
     }

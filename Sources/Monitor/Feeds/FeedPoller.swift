@@ -228,8 +228,14 @@ public struct FeedPoller: Service {
                                                   maxAgeSeconds: FeedSchedule.maxAge(response.header("cache-control")),
                                                   ceiling: config.polling.maxBackoff)
             next.nextPollAt = now.addingTimeInterval(delay.seconds)
-            next.etag = response.header("etag")
-            next.lastModified = response.header("last-modified")
+            // A document cut off is read up to its last complete item; its validators are not kept,
+            // so the next poll fetches it whole rather than being told "not modified".
+            next.etag = parsed.cutOff ? nil : response.header("etag")
+            next.lastModified = parsed.cutOff ? nil : response.header("last-modified")
+            if parsed.cutOff {
+                logger.warning("document cut off: read up to its last complete item, the rest at the next poll",
+                               metadata: ["feed": "\(feed.id)", "items": "\(parsed.items.count)", "bytes": "\(response.body.count)"])
+            }
             next.lastSuccessAt = now
             let items = try parsed.items.map { try NewItem($0, feedID: feed.id, format: parsed.format, fetchedAt: now) }
             let counts = try await recordSuccess(state, status: response.status, etag: next.etag, lastModified: next.lastModified,
