@@ -19,6 +19,7 @@ import PackageDescription
 //   Monitor           the services and their wiring: poller, scorer, alert service, sender, retention
 //   monitord          the daemon (thin @main)
 //   monitorctl        the operator's CLI (thin @main + subcommands)
+//   FuzzTargets       one libFuzzer target per parser of untrusted bytes; finsent-fuzz runs them (scripts/fuzz.sh)
 // The tokenizer and the encoder are optimised in debug builds too: unoptimised they are
 // tens of times slower, which would make `swift test` crawl.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-O"])]
@@ -29,6 +30,7 @@ let package = Package(
     products: [
         .executable(name: "monitord", targets: ["monitord"]),
         .executable(name: "monitorctl", targets: ["monitorctl"]),
+        .executable(name: "finsent-fuzz", targets: ["finsent-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -84,6 +86,7 @@ let package = Package(
             name: "API",
             dependencies: [
                 "Config", "Reports", "Store", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -124,12 +127,18 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         // A real HTTP/1.1 server on 127.0.0.1 for tests (feeds, redirects, slow and hostile responses, webhooks).
+        // Fuzz targets for every parser of untrusted bytes; finsent-fuzz replays files through them, or, built by
+        // scripts/fuzz.sh with -sanitize=fuzzer,address -DFUZZING, is the libFuzzer binary.
+        .target(name: "FuzzTargets", dependencies: ["Feeds", "Config", "WordPiece", "Transformer", "API",
+                                                    .product(name: "HummingbirdCore", package: "hummingbird")]),
+        .executableTarget(name: "finsent-fuzz", dependencies: ["FuzzTargets"]),
         .target(name: "LocalHTTPServer", path: "Tests/Support/LocalHTTPServer"),
         .testTarget(
             name: "FeedsTests",
             dependencies: ["Feeds"],
             exclude: ["Corpus", "Differential"]
         ),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
         .testTarget(
             name: "CurlHTTPTests",
             dependencies: ["CurlHTTP", "LocalHTTPServer"]

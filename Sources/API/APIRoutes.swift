@@ -84,11 +84,7 @@ public enum APIRoutes {
 
     /// 400 naming the query parameters a route does not take (a typo must not silently widen a query).
     static func unknownParameters(_ request: Request, allowed: Set<String>) throws -> Response? {
-        let unknown = Set(request.uri.queryParameters.map { String($0.key) }).subtracting(allowed).sorted()
-        guard !unknown.isEmpty else { return nil }
-        let takes = allowed.isEmpty ? "no query parameters" : "only " + allowed.sorted().joined(separator: ", ")
-        return try json(["error": "unknown query parameter\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")); \(request.uri.path) takes \(takes)"],
-                        status: .badRequest)
+        try APIQuery.unknownParameters(request.uri, allowed: allowed).map { try json(["error": $0.message], status: .badRequest) }
     }
 
     static func json(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Response {
@@ -111,9 +107,10 @@ public enum APIRoutes {
         let feeds = (try? await deps.store.feeds()) ?? []
         let config = deps.current.config
         let report = HealthReport(databaseOK: databaseOK, heartbeat: deps.stats.scorerHeartbeat ?? deps.started, feeds: feeds,
-                                  config: config, started: deps.started, now: Date())
+                                  config: config, started: deps.started, now: Date(), storageFailure: deps.stats.storage.failure)
         return try json([
             "status": report.status.rawValue, "reasons": report.reasons, "database": databaseOK, "instance": deps.instanceID,
+            "databaseWritable": deps.stats.storage.failure == nil,
             "backend": config.database.backend,
             "pipeline": ["alive": report.pipelineAlive, "lastHeartbeat": JSONText.timestamp(report.lastHeartbeat),
                          "backlog": deps.backlog.count, "modelVersion": deps.modelVersion] as [String: Any],
@@ -125,69 +122,34 @@ public enum APIRoutes {
     // MARK: - /v1/risk and /v1/alerts
 
     static func risk(_ deps: Dependencies, _ request: Request) async throws -> Response {
-        let q = request.uri.queryParameters
-        let now = Date()
-        func time(_ key: String, _ fallback: Date) -> Date? {
-            q[Substring(key)].map { DurationText.pointInTime(String($0), now: now) } ?? fallback
+        let query: RiskReport.Query
+        switch APIQuery.risk(request.uri, now: Date()) {
+        case let .success(q): query = q
+        case let .failure(refusal): return try json(["error": refusal.message], status: .badRequest)
         }
-        guard let since = time("since", now.addingTimeInterval(-86_400)), let until = time("until", now), since < until else {
-            return try json(["error": "since/until: durations back from now (24h) or RFC 3339 times, since before until"], status: .badRequest)
-        }
-        var query = RiskReport.Query(since: since, until: until)
-        query.entities = q[values: "entity"].map(String.init)
-        if let top = q["top"] {
-            guard let n = Int(top), n > 0 else { return try json(["error": "top: a positive integer"], status: .badRequest) }
-            query.top = n
-        }
-        if let sort = q["sort"] {
-            guard let s = RiskReport.Sort(rawValue: String(sort)) else {
-                return try json(["error": "sort: one of risk, burst, volume, sentiment"], status: .badRequest)
-            }
-            query.sort = s
-        }
-        if let window = q["window"] {
-            guard let d = DurationText.parse(String(window)), d > .zero else { return try json(["error": "window: a duration like 1h"], status: .badRequest) }
-            query.window = d
-        }
-        let config = deps.current.config
-        let finalQuery = query
-        let report = try await RiskReport.build(finalQuery, config: config, modelVersion: deps.modelVersion, store: deps.store)
+        let report = try await RiskReport.build(query, config: deps.current.config, modelVersion: deps.modelVersion, store: deps.store)
         return try json(report.document)
     }
 
     /// Stories with an item in `since` (default 24h; a duration or an RFC 3339 time), of one `entity` when given,
     /// at most `limit` (default 100, at most 1000), newest last item first: `StoryListDocument`.
     static func stories(_ deps: Dependencies, _ request: Request) async throws -> Response {
-        let q = request.uri.queryParameters
-        let now = Date()
-        var since = now.addingTimeInterval(-86_400)
-        if let text = q["since"] {
-            guard let time = DurationText.pointInTime(String(text), now: now) else {
-                return try json(["error": "since: a duration back from now (24h) or an RFC 3339 time"], status: .badRequest)
-            }
-            since = time
+        switch APIQuery.stories(request.uri, now: Date()) {
+        case let .failure(refusal): return try json(["error": refusal.message], status: .badRequest)
+        case let .success((since, symbol, limit)):
+            let stories = try await deps.store.stories(StoryQuery(modelVersion: deps.modelVersion, since: since, symbol: symbol, limit: limit))
+            return try json(StoryListDocument(modelVersion: deps.modelVersion, stories: stories))
         }
-        var limit = 100
-        if let text = q["limit"] {
-            guard let n = Int(text), (1...1000).contains(n) else { return try json(["error": "limit: an integer from 1 to 1000"], status: .badRequest) }
-            limit = n
-        }
-        let symbol = q["entity"].map { String($0).uppercased() }
-        if let symbol, symbol.isEmpty || symbol.count > 32 {
-            return try json(["error": "entity: a ticker symbol"], status: .badRequest)
-        }
-        let stories = try await deps.store.stories(StoryQuery(modelVersion: deps.modelVersion, since: since, symbol: symbol, limit: limit))
-        return try json(StoryListDocument(modelVersion: deps.modelVersion, stories: stories))
     }
 
     /// Active alerts and those resolved within `since` (default 24h), and the active silences.
     static func alerts(_ deps: Dependencies, _ request: Request) async throws -> Response {
-        let now = Date()
-        var window = Duration.seconds(86_400)
-        if let since = request.uri.queryParameters["since"] {
-            guard let d = DurationText.parse(String(since)), d > .zero else { return try json(["error": "since: a duration like 24h"], status: .badRequest) }
-            window = d
+        let window: Duration
+        switch APIQuery.alertsWindow(request.uri) {
+        case let .success(d): window = d
+        case let .failure(refusal): return try json(["error": refusal.message], status: .badRequest)
         }
+        let now = Date()
         let alerts = try await deps.store.alerts(activeOrResolvedAfter: now.addingTimeInterval(-window.seconds), limit: 1000)
         let silences = try await deps.store.activeSilences(at: now)
         return try json(AlertListDocument(alerts: alerts, silences: silences))

@@ -15,12 +15,10 @@ enum EntityPage {
         let config = deps.current.config
         let symbol = (raw.removingPercentEncoding ?? raw).uppercased()
         let now = Date()
-        var since = now.addingTimeInterval(-86_400)
-        if let text = request.uri.queryParameters["since"] {
-            guard let at = DurationText.pointInTime(String(text), now: now), at < now else {
-                return try APIRoutes.json(["error": "since: a duration back from now (24h) or an RFC 3339 time"], status: .badRequest)
-            }
-            since = at
+        let since: Date
+        switch APIQuery.since(request.uri, now: now) {
+        case let .success(s): since = s
+        case let .failure(refusal): return try APIRoutes.json(["error": refusal.message], status: .badRequest)
         }
         var query = RiskReport.Query(since: since, until: now)
         query.entities = [symbol]

@@ -21,7 +21,8 @@ struct HealthReport {
     var stale: [String]
 
     /// `started`: when this daemon started; time without a success counts from then at the earliest.
-    init(databaseOK: Bool, heartbeat: Date, feeds: [FeedRecord], config: MonitorConfig, started: Date, now: Date) {
+    init(databaseOK: Bool, heartbeat: Date, feeds: [FeedRecord], config: MonitorConfig, started: Date, now: Date,
+         storageFailure: StorageHealth.Failure? = nil) {
         self.databaseOK = databaseOK
         lastHeartbeat = heartbeat
         pipelineAlive = now.timeIntervalSince(heartbeat) < 30
@@ -46,6 +47,9 @@ struct HealthReport {
 
         var reasons: [String] = []
         if !databaseOK { reasons.append("the database does not answer") }
+        if let storageFailure {
+            reasons.append("the database cannot be written since \(JSONText.timestamp(storageFailure.since)): \(storageFailure.message); polling stopped")
+        }
         if !pipelineAlive { reasons.append("the scorer has not reported for \(Int(now.timeIntervalSince(heartbeat))) s") }
         let dead = Set(unhealthy + stale)
         let noneGetsThrough = configured > 0 && dead.count == configured
@@ -56,7 +60,7 @@ struct HealthReport {
             if !staleOnly.isEmpty { reasons.append("\(staleOnly.count) feed(s) with no success for polling.staleAfter: \(Self.list(staleOnly))") }
         }
         self.reasons = reasons
-        status = !databaseOK || !pipelineAlive || noneGetsThrough ? .unhealthy : reasons.isEmpty ? .ok : .degraded
+        status = !databaseOK || storageFailure != nil || !pipelineAlive || noneGetsThrough ? .unhealthy : reasons.isEmpty ? .ok : .degraded
     }
 
     static func list(_ ids: [String]) -> String { ids.prefix(10).joined(separator: ", ") + (ids.count > 10 ? ", …" : "") }

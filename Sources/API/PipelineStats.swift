@@ -22,8 +22,12 @@ public final class PipelineStats: Sendable {
     private let batchSizes: ValueHistogram
     /// When the scorer last finished a batch or found nothing to do.
     private let lastHeartbeat = Mutex<Date?>(nil)
+    /// Whether the database takes writes (shared by every service of the daemon).
+    public let storage: StorageHealth
 
-    public init() {
+    /// `database` names the database in messages about it.
+    public init(database: String = "") {
+        storage = StorageHealth(database: database)
         itemsScored = registry.makeCounter(descriptor: Metric.itemsScored.descriptor)
         batchSeconds = registry.makeValueHistogram(descriptor: Metric.batchSeconds.descriptor, buckets: Self.latencyBuckets)
         batchSizes = registry.makeValueHistogram(descriptor: Metric.batchSize.descriptor, buckets: Self.sizeBuckets)

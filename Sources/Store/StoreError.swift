@@ -14,6 +14,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case migrationFailed(version: Int, name: String, message: String)
     /// The database file could not be opened.
     case cannotOpen(path: String, message: String)
+    /// The file is not an SQLite database, or it is damaged (truncated, overwritten).
+    case damaged(path: String, message: String)
+    /// Another process held a lock on the database for longer than the busy timeout.
+    case locked(path: String, seconds: Int, message: String)
 
     public var description: String {
         switch self {
@@ -33,6 +37,12 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "migration \(Migration(version: version, name: name, sql: "").fileName) failed: \(message)"
         case let .cannotOpen(path, message):
             return "cannot open database \(path): \(message)"
+        case let .damaged(path, message):
+            return "database \(path) is not an SQLite database or is damaged (\(message)); nothing was changed. "
+                + "Restore it from a backup, or move it aside to start afresh"
+        case let .locked(path, seconds, message):
+            return "database \(path) is locked by another process (\(message), waited \(seconds) s); "
+                + "find it with `fuser \(path)` and stop it, then start again"
         }
     }
 }

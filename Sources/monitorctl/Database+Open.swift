@@ -5,8 +5,8 @@ import Store
 
 extension ConfigOptions {
     /// The configuration and its existing database, or a clear error and exit status: 73 when the file
-    /// is missing or cannot be opened (the message names the path looked for), 65 when its schema is
-    /// not this binary's. Never creates a database: a wrong `--config` must not leave a new file behind.
+    /// is missing or cannot be opened (the message names the path looked for), 75 when another process
+    /// holds it locked, 65 when it is damaged or its schema is not this binary's. Never creates a database: a wrong `--config` must not leave a new file behind.
     /// `.readOnly` is safe while monitord runs; `.existing` writes beside it (SQLite's WAL lets both write;
     /// on PostgreSQL, read-only sessions refuse writes).
     func openStore(_ mode: StoreOpenMode = .readOnly) async throws -> (MonitorConfig, any MonitorStore) {
@@ -15,8 +15,7 @@ extension ConfigOptions {
             return (config, try await StoreOpener.open(config.database, mode: mode == .createAndMigrate ? .existing : mode, maxConnections: 2))
         } catch let error as StoreError {
             printError("monitorctl: \(error)")
-            if case .cannotOpen = error { throw ExitCode(ExitStatus.cannotCreate) }
-            throw ExitCode(ExitStatus.dataError)
+            throw ExitCode(ExitStatus.of(error))
         } catch {
             printError("monitorctl: cannot open database \(config.database): \(error)")
             throw ExitCode(ExitStatus.cannotCreate)

@@ -84,7 +84,7 @@ struct DatabaseCopyCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.dataError)
         } catch let error as StoreError {
             printError("monitorctl: \(error)")
-            throw ExitCode(ExitStatus.cannotCreate)
+            throw ExitCode(ExitStatus.of(error))
         } catch {
             printError("monitorctl: copy failed (run it again with --append to resume): \(error)")
             throw ExitCode(ExitStatus.failure)

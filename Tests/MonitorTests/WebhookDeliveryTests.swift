@@ -85,10 +85,10 @@ struct WebhookDeliveryTests {
 
         /// `moreFeeds`: feed id → URL, polled as often as the wire.
         init(folder: TemporaryFolder, feedURL: String, webhookURL: String, rules: [[String: Any]], interval: String = "1s",
-             moreFeeds: [(id: String, url: String)] = []) throws {
+             moreFeeds: [(id: String, url: String)] = [], api: String = "127.0.0.1:0") throws {
             self.folder = folder
             let config: [String: Any] = [
-                "database": "monitor.sqlite", "model": WebhookDeliveryTests.model, "engine": ["threads": 1, "batchSize": 16], "api": ["listen": "127.0.0.1:0"],
+                "database": "monitor.sqlite", "model": WebhookDeliveryTests.model, "engine": ["threads": 1, "batchSize": 16], "api": ["listen": api],
                 "feeds": [["id": "wire", "url": feedURL, "interval": interval]] + moreFeeds.map { ["id": $0.id, "url": $0.url, "interval": interval] },
                 "watchlist": [["symbol": "CTSO", "names": ["Contoso"]], ["symbol": "FBKM", "names": ["Fabrikam"]]],
                 "rules": rules,
@@ -107,6 +107,10 @@ struct WebhookDeliveryTests {
         }
 
         mutating func restart() throws { process = try Self.launch(folder) }
+
+        func killIfRunning() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
 
         func kill9() async throws {
             kill(process.processIdentifier, SIGKILL)

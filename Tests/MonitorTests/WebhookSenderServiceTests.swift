@@ -21,9 +21,14 @@ struct WebhookSenderServiceTests {
     }
 
     func rig(_ backend: Backend, receiver: LocalHTTPServer, giveUpAfter: String = "1d") async throws -> Rig {
+        try await rig(backend, url: receiver.url("/hook"), delivery: #"{"retrySchedule": ["5s", "30s", "2m"], "giveUpAfter": "\#(giveUpAfter)"}"#)
+    }
+
+    /// `delivery`: the configuration's `delivery` object; nil for the defaults.
+    func rig(_ backend: Backend, url: URL, delivery: String?) async throws -> Rig {
         let config = try makeConfig("""
-            {"database": "m.sqlite", "model": "m", "delivery": {"retrySchedule": ["5s", "30s", "2m"], "giveUpAfter": "\(giveUpAfter)"},
-             "webhooks": [{"id": "desk", "url": "\(receiver.url("/hook"))", "secretEnv": "S"}]}
+            {"database": "m.sqlite", "model": "m", \(delivery.map { "\"delivery\": \($0)," } ?? "")
+             "webhooks": [{"id": "desk", "url": "\(url)", "secretEnv": "S"}]}
             """)
         let store = try await backend.makeStore()
         let time = ManualTime()
@@ -106,6 +111,70 @@ struct WebhookSenderServiceTests {
         rig.time.advance(by: 3600)
         #expect(try await rig.sender.sendDue(client: rig.client) == 0, "a failed delivery is not sent again")
         #expect(receiver.requests.count == 3)
+    }
+
+    @Test("a receiver down for six hours: attempts follow the default schedule (5s, 30s, 2m, 10m, 30m, then hourly), each with the same webhook-id; back up, the next attempt delivers it once", arguments: Backend.available)
+    func receiverDownForHours(backend: Backend) async throws {
+        let down = try RefusingPort()
+        let rig = try await rig(backend, url: down.url("/hook"), delivery: nil)
+        defer { rig.client.shutdown() }
+        try await enqueue(rig)
+        let t0 = rig.time.now
+        var waits: [Double] = []
+        while rig.time.now.timeIntervalSince(t0) < 6 * 3600 {
+            #expect(try await rig.sender.sendDue(client: rig.client) == 1)
+            let d = try await delivery(rig)
+            #expect(d.status == .pending && d.attempts == waits.count + 1)
+            let wait = d.nextAttemptAt.timeIntervalSince(rig.time.now)
+            waits.append((wait * 1000).rounded() / 1000)
+            rig.time.advance(by: wait - 0.001)
+            #expect(try await rig.sender.sendDue(client: rig.client) == 0, "not before its time")
+            rig.time.advance(by: 0.001)
+        }
+        #expect(waits == [5, 30, 120, 600, 1800] + Array(repeating: 3600, count: waits.count - 5), "\(waits)")
+        #expect(waits.count == 11)  // 2,555 s of steps, then hourly, to the six-hour mark
+        down.release()
+        let receiver = try LocalHTTPServer(port: down.port) { _ in .init(status: 204) }
+        defer { receiver.stop() }
+        #expect(try await rig.sender.sendDue(client: rig.client) == 1)
+        let d = try await delivery(rig)
+        #expect(d.status == .delivered && d.attempts == 12)
+        #expect(receiver.requests.count == 1 && receiver.requests.first?.header("webhook-id") == d.messageID)
+        rig.time.advance(by: 86_400)
+        #expect(try await rig.sender.sendDue(client: rig.client) == 0, "delivered once, never again")
+    }
+
+    @Test("down past giveUpAfter (24h by default): the delivery is failed after every scheduled attempt, listed as failed, and `deliveries retry` sends it with the same webhook-id", arguments: Backend.available)
+    func receiverDownPastGiveUp(backend: Backend) async throws {
+        let down = try RefusingPort()
+        let rig = try await rig(backend, url: down.url("/hook"), delivery: nil)
+        defer { rig.client.shutdown() }
+        try await enqueue(rig)
+        let t0 = rig.time.now
+        var attempts = 0
+        while try await delivery(rig).status == .pending {
+            #expect(try await rig.sender.sendDue(client: rig.client) == 1)
+            attempts += 1
+            let d = try await delivery(rig)
+            if d.status == .pending { rig.time.advance(by: d.nextAttemptAt.timeIntervalSince(rig.time.now)) }
+        }
+        // Attempts at 0, 5, 35, 155 and 755 s, then at 2,555 s + k hours for k = 0…23 (the last at 85,355 s): the next would pass 24h.
+        #expect(attempts == 29, "\(attempts)")
+        #expect(rig.time.now.timeIntervalSince(t0) < 86_400)
+        let failed = try await rig.store.deliveries(failedOnly: true, limit: 10)
+        #expect(failed.count == 1 && failed[0].delivery.attempts == 29 && failed[0].delivery.status == .failed)
+        #expect(failed[0].lastError?.isEmpty == false)
+        rig.time.advance(by: 3600)
+        #expect(try await rig.sender.sendDue(client: rig.client) == 0, "a failed delivery waits for an operator")
+        down.release()
+        let receiver = try LocalHTTPServer(port: down.port) { _ in .init(status: 204) }
+        defer { receiver.stop() }
+        _ = try await rig.store.retryDelivery(id: failed[0].delivery.id, at: rig.time.now)
+        #expect(try await rig.sender.sendDue(client: rig.client) == 1)
+        let d = try await delivery(rig)
+        #expect(d.status == .delivered && d.messageID == failed[0].delivery.messageID)
+        #expect(receiver.requests.map { $0.header("webhook-id") } == [d.messageID])
+        #expect(try await rig.store.deliveries(failedOnly: true, limit: 10).isEmpty)
     }
 
     @Test("410 Gone switches the endpoint off: its later messages are kept, not sent, until `deliveries retry`", arguments: Backend.available)

@@ -1,3 +1,4 @@
+import API
 import Alerts
 import Config
 import Foundation
@@ -25,10 +26,12 @@ public struct AlertService: Service {
     let instanceID: String
     /// Until when this instance holds the role, as of its last renewal.
     let heldUntil = RoleHold()
+    let storage: StorageHealth
 
     public init(current: CurrentConfig, store: any AlertStore & StoryStore & ClusterStore, modelVersion: String, scoresWritten: PipelineSignal,
                 outboxWritten: PipelineSignal, time: any TimeSource = SystemTime(), minimumGap: Duration = .milliseconds(250),
-                idleTick: Duration = .seconds(2), instanceID: String, logger: Logger) {
+                idleTick: Duration = .seconds(2), storage: StorageHealth = StorageHealth(), instanceID: String, logger: Logger) {
+        self.storage = storage
         self.roles = store
         self.instanceID = instanceID
         self.current = current
@@ -54,6 +57,9 @@ public struct AlertService: Service {
                     }
                 } catch is CancellationError {
                     return
+                } catch where storage.failed(error, at: time.now, logger: logger) {
+                    await evaluator.reset()  // nothing of the pass was written: read the alerts again on the next one
+                    try? await time.sleep(for: .seconds(StorageHealth.probeInterval))
                 } catch {
                     logger.error("alert evaluation failed: \(error)")
                 }

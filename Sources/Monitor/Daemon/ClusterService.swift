@@ -1,3 +1,4 @@
+import API
 import Config
 import Foundation
 import Logging
@@ -14,9 +15,11 @@ public struct ClusterService: Service {
     let instance: InstanceRecord
     let time: any TimeSource
     let logger: Logger
+    let storage: StorageHealth
 
     public init(current: CurrentConfig, store: any ClusterStore, instance: InstanceRecord, time: any TimeSource = SystemTime(),
-                logger: Logger) {
+                storage: StorageHealth = StorageHealth(), logger: Logger) {
+        self.storage = storage
         self.current = current
         self.store = store
         self.instance = instance
@@ -30,6 +33,8 @@ public struct ClusterService: Service {
                 do { try await time.sleep(for: current.config.cluster.leaseTimeout / 3) } catch { break }
                 do {
                     try await store.heartbeat(instance: instance.id, at: time.now)
+                } catch where storage.failed(error, at: time.now, logger: logger) {
+                    // said once, by the storage health
                 } catch {
                     logger.warning("cannot renew this instance's heartbeat: \(error)")
                 }

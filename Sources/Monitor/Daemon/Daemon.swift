@@ -14,6 +14,9 @@ import UnixSignals
 public enum Daemon {
     /// Runs the daemon to completion and returns the process exit status.
     public static func run(configFile: String?) async -> Int32 {
+        // A write past the file size limit (RLIMIT_FSIZE, e.g. systemd's LimitFSIZE=) would kill the
+        // process with SIGXFSZ; ignored, the write fails with EFBIG and is handled like a full disk.
+        signal(SIGXFSZ, SIG_IGN)
         let config: MonitorConfig
         do {
             config = try ConfigLoader.load(file: ConfigLoader.locate(configFile))
@@ -37,10 +40,7 @@ public enum Daemon {
             try await store.registerInstance(instance)
         } catch let error as StoreError {
             logger.critical("\(error)")
-            switch error {
-            case .cannotOpen: return ExitStatus.cannotCreate
-            default: return ExitStatus.dataError
-            }
+            return ExitStatus.of(error)
         } catch {
             logger.critical("cannot open the database: \(error)", metadata: ["database": "\(config.database)"])
             return ExitStatus.cannotCreate
@@ -106,21 +106,23 @@ public enum Daemon {
                                           serving: { for await _ in listening {} }) { await store.ping() }
         let itemsStored = PipelineSignal(), scoresWritten = PipelineSignal(), outboxWritten = PipelineSignal()
         let backlog = ScoringBacklog()
-        let stats = PipelineStats()
+        let stats = PipelineStats(database: config.database.description)
         let poller = FeedPoller(current: current, store: store, itemsStored: itemsStored, outboxWritten: outboxWritten, backlog: backlog,
                                 stats: stats, time: time, instanceID: id, logger: Logger(label: "feeds"))
         let scoring = ScoringService(current: current, store: store, classifier: classifier, itemsStored: itemsStored,
                                      scoresWritten: scoresWritten, backlog: backlog, stats: stats, time: time, instanceID: id,
                                      logger: Logger(label: "scoring"))
         let alerts = AlertService(current: current, store: store, modelVersion: classifier.version, scoresWritten: scoresWritten,
-                                  outboxWritten: outboxWritten, time: time, instanceID: id, logger: Logger(label: "alerts"))
+                                  outboxWritten: outboxWritten, time: time, storage: stats.storage, instanceID: id, logger: Logger(label: "alerts"))
         let api = APIRoutes.application(
             .init(current: current, store: store, stats: stats, backlog: backlog, modelVersion: classifier.version, instanceID: id),
             host: config.api.host, port: config.api.port, logger: Logger(label: "api"), onRunning: { listeningNow.finish() })
-        let sender = WebhookSender(current: current, store: store, outboxWritten: outboxWritten, time: time, instanceID: id,
+        let sender = WebhookSender(current: current, store: store, outboxWritten: outboxWritten, time: time, storage: stats.storage, instanceID: id,
                                    logger: Logger(label: "webhooks"))
-        let retention = RetentionService(current: current, store: store, time: time, instanceID: id, logger: Logger(label: "retention"))
-        let cluster = ClusterService(current: current, store: store, instance: instance, time: time, logger: Logger(label: "cluster"))
+        let retention = RetentionService(current: current, store: store, time: time, storage: stats.storage, instanceID: id,
+                                         logger: Logger(label: "retention"))
+        let cluster = ClusterService(current: current, store: store, instance: instance, time: time, storage: stats.storage,
+                                     logger: Logger(label: "cluster"))
         var configuration = ServiceGroupConfiguration(
             services: [
                 // First in, last out: it releases this instance's leases after the others stopped.

@@ -1,4 +1,5 @@
 import Config
+import Store
 
 /// Exit statuses of monitord and monitorctl (sysexits.h where one fits).
 /// systemd/monitord.service does not restart on the "fix it first" ones.
@@ -16,6 +17,18 @@ public enum ExitStatus {
     public static let unavailable: Int32 = 69
     /// The database file cannot be created or opened.
     public static let cannotCreate: Int32 = 73
+    /// A temporary failure, worth trying again: the database is locked by another process.
+    public static let temporaryFailure: Int32 = 75
     /// The configuration is invalid.
     public static let configError: Int32 = ConfigError.exitCode
+
+    /// The status for a database that cannot be used: 73 cannot open, 75 locked (try again), 65 for what must
+    /// be fixed first (damaged, newer, edited migrations).
+    public static func of(_ error: StoreError) -> Int32 {
+        switch error {
+        case .cannotOpen: cannotCreate
+        case .locked: temporaryFailure
+        default: dataError
+        }
+    }
 }

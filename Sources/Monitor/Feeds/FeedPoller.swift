@@ -116,6 +116,10 @@ public struct FeedPoller: Service {
             while backlog.count > maxBacklog, !Task.isCancelled {
                 do { try await time.sleep(for: .milliseconds(500)) } catch { return }
             }
+            // While the database refuses writes (disk full), polls wait but for one probe now and then.
+            while !stats.storage.mayProbe(at: time.now), !Task.isCancelled {
+                do { try await time.sleep(for: .seconds(1)) } catch { return }
+            }
             if Task.isCancelled { return }
             let host = URL(string: state.url)?.host ?? feed.url.host ?? ""
             do { try await slots.acquire(host) } catch { return }
@@ -141,6 +145,9 @@ public struct FeedPoller: Service {
                 lease = try await store.leaseFeed(id: feed.id, lease: Lease(owner: instanceID, now: now, duration: config.cluster.leaseTimeout))
             } catch is CancellationError {
                 return state
+            } catch where stats.storage.failed(error, at: now, logger: logger) {
+                state.nextPollAt = nil  // polled again as soon as a probe finds the database writable
+                return state
             } catch {
                 logger.error("cannot lease the feed; retrying: \(error)", metadata: ["feed": "\(feed.id)"])
                 state.nextPollAt = now.addingTimeInterval(min(feed.interval.seconds, 5))
@@ -163,12 +170,18 @@ public struct FeedPoller: Service {
         do {
             let leasedAt = time.now
             let next = try await poll(feed, state: state, config: config, client: client)
+            stats.storage.succeeded(at: time.now, logger: logger)
             if time.now.timeIntervalSince(leasedAt) > config.cluster.leaseTimeout.seconds {
                 logger.warning("a poll took longer than cluster.leaseTimeout: another instance may have polled the feed too",
                                metadata: ["feed": "\(feed.id)", "lease_timeout": "\(DurationText.format(config.cluster.leaseTimeout))"])
             }
             return next
         } catch is CancellationError {
+            return state
+        } catch where stats.storage.failed(error, at: time.now, logger: logger) {
+            // Nothing of this poll was stored (one transaction) and the validators are the old ones:
+            // the next poll, once the database takes writes, fetches the same items again.
+            state.nextPollAt = nil
             return state
         } catch {
             // The database refused the write: try again after the interval, keep the old state (the lease runs out).

@@ -118,8 +118,9 @@ public final class ScoringService: Service, @unchecked Sendable {
 
     private func claim(after cursor: Int64, config: MonitorConfig) async throws -> ClaimedBatch {
         let claim = Lease(owner: instanceID, now: time.now, duration: config.cluster.leaseTimeout)
-        let items = try await store.unscoredItems(after: cursor, modelVersion: modelVersion, limit: config.engine.batchSize,
-                                                  publishedSince: nil, claim: claim)
+        let items = try await stats.storage.retrying(time: time, logger: logger, wrote: false) { [store, modelVersion] in
+            try await store.unscoredItems(after: cursor, modelVersion: modelVersion, limit: config.engine.batchSize, publishedSince: nil, claim: claim)
+        }
         return ClaimedBatch(items: items, claim: claim)
     }
 
@@ -135,7 +136,10 @@ public final class ScoringService: Service, @unchecked Sendable {
     /// One batch's scores and mentions in one transaction (finished even when the service is stopping).
     private func write(_ scored: [ScoredItem], of batch: ClaimedBatch, started: ContinuousClock.Instant,
                        config: MonitorConfig) async throws {
-        try await uncancelled { [store] in try await store.writeScores(scored) }
+        // A full disk holds the batch here (and the pipeline behind it) until the write goes through.
+        try await stats.storage.retrying(time: time, logger: logger) { [store] in
+            try await uncancelled { try await store.writeScores(scored) }
+        }
         let elapsed = ContinuousClock.now - started
         stats.recordBatch(size: batch.items.count, total: elapsed)
         logger.debug("scored", metadata: ["items": "\(batch.items.count)", "ms": "\(Int(elapsed.seconds * 1000))"])

@@ -1,3 +1,4 @@
+import API
 import Config
 import Foundation
 import Logging
@@ -17,9 +18,12 @@ public struct RetentionService: Service {
     let batchSize: Int
     let pause: Duration
     let firstPassAfter: Duration
+    let storage: StorageHealth
 
     public init(current: CurrentConfig, store: any MaintenanceStore & ClusterStore, time: any TimeSource = SystemTime(), batchSize: Int = 500,
-                pause: Duration = .milliseconds(20), firstPassAfter: Duration = .seconds(60), instanceID: String, logger: Logger) {
+                pause: Duration = .milliseconds(20), firstPassAfter: Duration = .seconds(60), storage: StorageHealth = StorageHealth(),
+                instanceID: String, logger: Logger) {
+        self.storage = storage
         self.instanceID = instanceID
         self.current = current
         self.store = store
@@ -43,6 +47,8 @@ public struct RetentionService: Service {
                     if try await store.acquireRole(.retention, lease: lease) { try await runPass(settings.policy) }
                 } catch is CancellationError {
                     return
+                } catch where storage.failed(error, at: time.now, logger: logger) {
+                    // Deleting needs room too (the journal): the next pass, an interval later, tries again.
                 } catch {
                     logger.error("retention pass failed; will retry: \(error)")
                 }

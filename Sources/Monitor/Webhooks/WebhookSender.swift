@@ -1,3 +1,4 @@
+import API
 import Config
 import CurlHTTP
 import Foundation
@@ -18,10 +19,13 @@ public struct WebhookSender: Service {
     let jitter: @Sendable () -> Double
     let instanceID: String
     let logger: Logger
+    let storage: StorageHealth
 
     /// `jitter` returns a number in [0, 1) that spreads each retry by ±20%.
     public init(current: CurrentConfig, store: any DeliveryStore, outboxWritten: PipelineSignal, time: any TimeSource = SystemTime(),
-                jitter: @escaping @Sendable () -> Double = { .random(in: 0..<1) }, instanceID: String, logger: Logger) {
+                jitter: @escaping @Sendable () -> Double = { .random(in: 0..<1) }, storage: StorageHealth = StorageHealth(),
+                instanceID: String, logger: Logger) {
+        self.storage = storage
         self.instanceID = instanceID
         self.current = current
         self.store = store
@@ -41,7 +45,13 @@ public struct WebhookSender: Service {
         try await runUntilShutdown {
             try await withTaskCancellationHandler {
                 while !Task.isCancelled {
-                    let sent = try await sendDue(client: client)
+                    let sent: Int
+                    do {
+                        sent = try await sendDue(client: client)
+                    } catch where storage.failed(error, at: time.now, logger: logger) {
+                        try await time.sleep(for: .seconds(StorageHealth.probeInterval))  // claims cannot be written: nothing is sent
+                        continue
+                    }
                     if sent == 0 { await outboxWritten.wait(timeout: .seconds(1)) }
                 }
             } onCancel: {
@@ -123,7 +133,10 @@ public struct WebhookSender: Service {
     /// Records a delivery's outcome even when a shutdown cancels the sender meanwhile: a message that
     /// was delivered is not sent again for want of its record.
     func record(_ delivery: DeliveryRecord, outcome: DeliveryOutcome, attempt: DeliveryAttempt?, at now: Date) async throws {
-        try await uncancelled { [store] in try await store.recordDelivery(delivery, outcome: outcome, attempt: attempt, at: now) }
+        // A message sent but not recorded would be sent again (same webhook-id): hold on until the record is written.
+        try await storage.retrying(time: time, logger: logger) { [store] in
+            try await uncancelled { try await store.recordDelivery(delivery, outcome: outcome, attempt: attempt, at: now) }
+        }
     }
 
     /// The wait before attempt `n + 1` after `n` failed ones: the schedule's n-th step (the last repeats), ±20%.

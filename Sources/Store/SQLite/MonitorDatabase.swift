@@ -19,14 +19,13 @@ public enum MonitorDatabase {
         } catch {
             throw StoreError.cannotOpen(path: path, message: "cannot create folder \(folder): \(error.localizedDescription)")
         }
-        let pool: DatabasePool
         do {
-            pool = try DatabasePool(path: path, configuration: configuration(readOnly: false))
+            let pool = try DatabasePool(path: path, configuration: configuration(readOnly: false))
+            try migrator.migrate(pool, path: path)
+            return pool
         } catch let error as DatabaseError {
-            throw StoreError.cannotOpen(path: path, message: error.message ?? error.description)
+            throw classified(error, path: path)
         }
-        try migrator.migrate(pool, path: path)
-        return pool
     }
 
     /// Opens an existing database (read-only, or for writing without creating anything) and checks
@@ -36,14 +35,24 @@ public enum MonitorDatabase {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError.cannotOpen(path: path, message: "no such file (has monitord run with this configuration?)")
         }
-        let pool: DatabasePool
         do {
-            pool = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
+            let pool = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
+            try migrator.verify(pool, path: path)
+            return pool
         } catch let error as DatabaseError {
-            throw StoreError.cannotOpen(path: path, message: error.message ?? error.description)
+            throw classified(error, path: path)
         }
-        try migrator.verify(pool, path: path)
-        return pool
+    }
+
+    /// An SQLite error at opening, as what the operator must do about it: a damaged file, a lock held
+    /// by another process, or a file that cannot be opened.
+    static func classified(_ error: DatabaseError, path: String) -> StoreError {
+        let message = error.message ?? error.description
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .damaged(path: path, message: message)
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .locked(path: path, seconds: Int(busyTimeout), message: message)
+        default: return .cannotOpen(path: path, message: message)
+        }
     }
 
     static func configuration(readOnly: Bool) -> Configuration {

@@ -143,6 +143,16 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return hash
     }
 
+    /// The tensor table of a safetensors file held in memory (what `init(path:)` reads after mapping it).
+    public static func header(of bytes: UnsafeRawBufferPointer, path: String = "memory") throws(SafeTensorsError)
+        -> (tensors: [String: TensorInfo], metadata: [String: String]) {
+        guard let base = bytes.baseAddress, bytes.count >= 8 else {
+            throw SafeTensorsError(file: path, "truncated: \(bytes.count) bytes, shorter than the 8-byte header length")
+        }
+        let (tensors, metadata, _) = try parseHeader(base: base, length: bytes.count, path: path)
+        return (tensors, metadata)
+    }
+
     private static func parseHeader(base: UnsafeRawPointer, length: Int, path: String)
         throws(SafeTensorsError) -> ([String: TensorInfo], [String: String], Int)
     {
