@@ -1,6 +1,9 @@
 import Foundation
+import CurlHTTP
 import GRDB
+import LocalHTTPServer
 import Store
+import Synchronization
 import Testing
 
 /// monitord and monitorctl as a user runs them: real processes, real files, a real notify socket.
@@ -181,5 +184,92 @@ struct DaemonProcessTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         throw TestSupportError("monitord did not log \(text); log:\n\(fixture.logText())")
+    }
+}
+
+/// Databases that cannot be used as they are: not SQLite, truncated, locked by another process.
+@Suite("Damaged and locked databases", .serialized)
+struct DamagedDatabaseTests {
+    @Test("a file that is not SQLite, and a truncated database: monitord and monitorctl exit 65 naming the file, which is left as it was",
+          arguments: ["not sqlite", "truncated"])
+    func damaged(_ kind: String) async throws {
+        let fixture = try DaemonProcessTests.DaemonFixture()
+        try FileManager.default.createDirectory(atPath: (fixture.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if kind == "not sqlite" {
+            try Data(String(repeating: "these are not the pages you are looking for\n", count: 200).utf8).write(to: URL(fileURLWithPath: fixture.database))
+        } else {
+            _ = try MonitorDatabase.openForWriting(path: fixture.database)
+            let whole = try Data(contentsOf: URL(fileURLWithPath: fixture.database))
+            try whole.prefix(whole.count / 3).write(to: URL(fileURLWithPath: fixture.database))
+            try? FileManager.default.removeItem(atPath: fixture.database + "-wal")
+            try? FileManager.default.removeItem(atPath: fixture.database + "-shm")
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: fixture.database))
+        let daemon = try await runProduct("monitord", ["--config", fixture.config])
+        #expect(daemon.status == 65, "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("database \(fixture.database) is not an SQLite database or is damaged"), "\(daemon.stderr)")
+        let ctl = try await runProduct("monitorctl", ["feeds", "--config", fixture.config])
+        #expect(ctl.status == 65, "\(ctl.stderr)")
+        #expect(ctl.stderr.contains("is not an SQLite database or is damaged"), "\(ctl.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.database)) == before, "the file was changed")
+    }
+
+    @Test("another process holds the write lock past the busy timeout: at start monitord exits 75 naming the file; while it runs, the work waits and nothing is lost")
+    func locked() async throws {
+        let published = Atomic<Int>(0)
+        let feed = try LocalHTTPServer { _ in
+            let end = published.add(5, ordering: .relaxed).newValue
+            let items = (max(0, end - 200)..<end).map { i in ("k\(i)", "Contoso update number \(i) for the desk") }
+            return .init(text: WebhookDeliveryTests.feed(items))
+        }
+        defer { feed.stop() }
+        let receiver = try WebhookReceiver()
+        defer { receiver.server.stop() }
+        let port = try freePort()
+        let daemon = try WebhookDeliveryTests.Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: receiver.url,
+                                                     rules: [], interval: "1s", api: "127.0.0.1:\(port)")
+        defer { daemon.killIfRunning() }
+        try await daemon.ready()
+        try await eventually("items scored", timeout: .seconds(60)) { daemon.count("SELECT count(*) FROM scores") >= 10 }
+
+        // Another process (this test) holds the write lock for 12 s: longer than the 5 s busy timeout.
+        let other = try DatabaseQueue(path: daemon.database)
+        let holder = Task.detached {
+            try other.write { db in
+                try db.execute(sql: "UPDATE feeds SET etag = etag")
+                Thread.sleep(forTimeInterval: 12)
+            }
+        }
+        try await eventually("the lock noticed", timeout: .seconds(30)) { daemon.log.contains("cannot be written: SQLite: database is locked") }
+        let health = try await CurlMultiClient(maxConcurrent: 1, maxPerHost: 1)
+            .perform(HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/healthz")!, timeout: .seconds(10)))
+        #expect(health.status == 503)
+        try await holder.value
+        try await eventually("writes again", timeout: .seconds(40)) { daemon.log.contains("takes writes again") }
+        try await eventually("caught up", timeout: .seconds(60)) {
+            let items = daemon.count("SELECT count(*) FROM items")
+            return items >= 40 && daemon.count("SELECT count(*) FROM scores") == items
+        }
+        #expect(daemon.process.isRunning)
+
+        // At start: the lock held while monitord starts.
+        try await daemon.stop()
+        let atStart = Task.detached {
+            try other.write { db in
+                try db.execute(sql: "UPDATE feeds SET etag = etag")
+                Thread.sleep(forTimeInterval: 10)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let started = try await runProduct("monitord", ["--config", daemon.folder.path("config.json")], environment: ["DESK_SECRET": WebhookReceiver.secretText])
+        try await atStart.value
+        #expect(started.status == 75, "\(started.stderr)")
+        #expect(started.stderr.contains("database \(daemon.database) is locked by another process"), "\(started.stderr)")
+        // Nothing lost: every number the wire published is stored, once.
+        let ids = try daemon.read { try String.fetchAll($0, sql: "SELECT canonical_id FROM items") }
+        #expect(Set(ids).count == ids.count)
+        let numbers = Set(ids.compactMap { $0.split(separator: "k").last.flatMap { Int($0) } })
+        let highest = try #require(numbers.max())
+        #expect(numbers == Set(0...highest), "missing: \(Set(0...highest).subtracting(numbers).sorted())")
     }
 }

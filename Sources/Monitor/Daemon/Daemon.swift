@@ -41,6 +41,10 @@ public enum Daemon {
         } catch let error as StoreError {
             logger.critical("\(error)")
             return ExitStatus.of(error)
+        } catch where StorageFailure.isLock(error) {
+            let locked = StoreError.locked(path: config.database.description, seconds: Int(MonitorDatabase.busyTimeout), message: "\(error)")
+            logger.critical("\(locked)")
+            return ExitStatus.of(locked)
         } catch {
             logger.critical("cannot open the database: \(error)", metadata: ["database": "\(config.database)"])
             return ExitStatus.cannotCreate

@@ -22,6 +22,12 @@ public enum StorageFailure {
         return nil
     }
 
+    /// Whether `error` is SQLite's lock held by another process past the busy timeout.
+    public static func isLock(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+    }
+
     /// disk_full, insufficient_resources, io_error, read_only_sql_transaction (a server gone read-only).
     static let storageStates: Set<String> = ["53100", "53000", "58030", "25006"]
 }
