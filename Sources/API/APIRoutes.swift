@@ -1,6 +1,7 @@
 import Config
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Reports
 import Store
@@ -78,7 +79,14 @@ public enum APIRoutes {
                 return try await route.handler(request, context)
             }
         }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "monitord"),
+        // Hostile clients: a stalled connection is closed after api.idleTimeout, at most api.maxConnections are
+        // served at once (more wait in the backlog), a request head over 32 KB or 100 headers is refused (4xx).
+        let settings = deps.current.config.api
+        var http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(Int64(settings.idleTimeout.seconds * 1e9)))
+        http1.httpDecoder = .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
+        return Application(router: router, server: .http1(configuration: http1),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "monitord",
+                                                availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections)),
                            onServerRunning: { _ in await onRunning() }, logger: logger)
     }
 

@@ -379,7 +379,8 @@ private struct ConfigBuilder {
         var settings = APISettings(host: "127.0.0.1", port: 8787)
         guard let field else { return settings }
         guard let object = reader.object(field.value, at: field.path,
-                                         allowed: ["listen", "tokenEnv", "tokenFile", "protectMetrics", "metricsEntities"]) else { return nil }
+                                         allowed: ["listen", "tokenEnv", "tokenFile", "protectMetrics", "metricsEntities", "idleTimeout",
+                                                   "maxConnections"]) else { return nil }
         var valid = true
         if let (p, v) = object.optional("listen") {
             guard let text = reader.string(v, at: p) else { return nil }
@@ -421,6 +422,12 @@ private struct ConfigBuilder {
         }
         if let (p, v) = object.optional("metricsEntities") {
             if let n = reader.integer(v, at: p, in: 0...100_000) { settings.metricsEntities = n } else { valid = false }
+        }
+        if let (p, v) = object.optional("idleTimeout") {
+            if let d = reader.duration(v, at: p, minimum: .seconds(1)) { settings.idleTimeout = d } else { valid = false }
+        }
+        if let (p, v) = object.optional("maxConnections") {
+            if let n = reader.integer(v, at: p, in: 4...100_000) { settings.maxConnections = n } else { valid = false }
         }
         return valid ? settings : nil
     }

@@ -89,6 +89,10 @@ public struct APISettings: Sendable, Equatable {
     public var protectMetrics = false
     /// At most this many entities get per-entity series on `/metrics` (the watchlist's first ones).
     public var metricsEntities = 500
+    /// A connection that sends nothing for this long is closed (a stalled or slow client).
+    public var idleTimeout: Duration = .seconds(30)
+    /// At most this many connections at once; more wait in the listen backlog.
+    public var maxConnections = 256
 
     public init(host: String, port: Int) {
         self.host = host

@@ -18,6 +18,18 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     selected.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+/// SwiftPM links an executable's entry point as `<target>_main`; here it hands over to libFuzzer's driver.
+@_cdecl("finsent_fuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var argc = argc
+    var argv = argv
+    return runFuzzerDriver(&argc, &argv) { data, size in fuzzOneInput(data, size) }
+}
 #else
 /// Without libFuzzer: `finsent-fuzz TARGET FILE…` runs the target on each file (to reproduce a
 /// crash, or replay a corpus under a debugger); `finsent-fuzz --list` names the targets.
