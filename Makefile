@@ -2,6 +2,8 @@
 PREFIX     ?= /usr/local
 CONFIG     ?= config.json
 SWIFT_JOBS ?= 2
+# Seconds of fuzzing per target at the end of `make test`.
+FUZZ_SECONDS ?= 20
 SYSCONFDIR ?= /etc/finsent
 STATEDIR   ?= /var/lib/finsent
 UNITDIR    ?= /etc/systemd/system
@@ -9,7 +11,7 @@ DATADIR    ?= $(PREFIX)/share/finsent
 # Where install takes the binaries from (the tests install a debug build: make -o build install BUILDDIR=.build/debug).
 BUILDDIR   ?= .build/release
 
-.PHONY: run test build deps install uninstall migrations bench demo screenshots clean
+.PHONY: run test build deps install uninstall migrations bench demo screenshots fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -38,6 +40,8 @@ test:
 	swift test --skip-build --skip DashboardBrowserTests
 	# Headless Chromium runs on its own, so its processes cannot starve the timing-sensitive tests.
 	swift test --skip-build --filter DashboardBrowserTests
+	# A short libFuzzer run of every parser of untrusted bytes (FUZZ_SECONDS=0 skips it; scripts/fuzz.sh for long runs).
+	if [ "$(FUZZ_SECONDS)" != 0 ]; then FUZZ_CONFIG=debug scripts/fuzz.sh --all $(FUZZ_SECONDS); fi
 
 # Speed against Hugging Face tokenizers and ONNX Runtime (needs tools/*/requirements.txt).
 bench: deps
@@ -47,6 +51,10 @@ bench: deps
 	python3 tools/engine/bench.py
 	swift build -c release -j $(SWIFT_JOBS)
 	python3 tools/pipeline/bench.py
+
+# One target for a long run: make fuzz TARGET=feed SECONDS=3600 (scripts/fuzz.sh --list names the targets).
+fuzz:
+	scripts/fuzz.sh $(TARGET) $(SECONDS)
 
 # Regenerate the migrations compiled into the binary after adding migrations/NNNN_*.sql.
 migrations:

@@ -11,8 +11,10 @@
 # libFuzzer with `swift run finsent-fuzz TARGET FILE`, fix the bug, and commit the input under
 # fuzz/regressions/TARGET/ (FuzzCorpusTests replays every file there in the normal test run).
 # Seeds are fuzz/corpus/TARGET (committed, small); what the fuzzer learns grows in .build-fuzz/corpus/TARGET.
+# FUZZ_CONFIG=debug builds faster and runs slower (CI's short runs); release (the default) is for long runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+config=${FUZZ_CONFIG:-release}
 
 targets() {  # the cases of FuzzTarget, as raw values
     sed -n 's/^    case \([a-zA-Z]*\)\( = "\([a-z-]*\)"\)\{0,1\}$/\1 \3/p' Sources/FuzzTargets/FuzzTarget.swift |
@@ -29,7 +31,7 @@ dictionary() {
 
 build() {
     echo "fuzz.sh: building finsent-fuzz with -sanitize=fuzzer,address (.build-fuzz)" >&2
-    swift build --scratch-path .build-fuzz -c release -j "${FUZZ_BUILD_JOBS:-2}" --product finsent-fuzz \
+    swift build --scratch-path .build-fuzz -c "$config" -j "${FUZZ_BUILD_JOBS:-2}" --product finsent-fuzz \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >&2
 }
 
@@ -44,7 +46,7 @@ run() {
     [ -d "fuzz/regressions/$target" ] && seeds+=("fuzz/regressions/$target")
     echo "fuzz.sh: $target for ${seconds}s" >&2
     FINSENT_FUZZ_TARGET=$target ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-        .build-fuzz/release/finsent-fuzz -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -max_len=65536 \
+        ".build-fuzz/$config/finsent-fuzz" -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix=".build-fuzz/artifacts/$target-" ${dict:+-dict=$dict} "$@" \
         "$work" "${seeds[@]}"
 }

@@ -29,21 +29,11 @@ struct DiskFullTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit")))
     func fileSizeLimit() async throws {
         // A wire that publishes 10 new headlines per request and shows the last 100.
-        let published = Atomic<Int>(0)
-        let requests = Atomic<Int>(0)
-        let feed = try LocalHTTPServer { _ in
-            requests.add(1, ordering: .relaxed)
-            let end = published.add(10, ordering: .relaxed).newValue
-            let items = (max(0, end - 100)..<end).map { i in ("d\(i)", "Contoso shares move as analysts revise outlook, note \(i) \(String(repeating: "x", count: 400))") }
-            return .init(text: WebhookDeliveryTests.feed(items))
+        let rig = try WireRig(prefix: "d", perPoll: 10, window: 100) { i in
+            "Contoso shares move as analysts revise outlook, note \(i) \(String(repeating: "x", count: 400))"
         }
-        defer { feed.stop() }
-        let port = try freePort()
-        let receiver = try WebhookReceiver()
-        defer { receiver.server.stop() }
-        let daemon = try WebhookDeliveryTests.Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: receiver.url,
-                                                     rules: [], interval: "1s", api: "127.0.0.1:\(port)")
-        defer { daemon.killIfRunning() }
+        defer { rig.stop() }
+        let daemon = rig.daemon, port = rig.port
         try await daemon.ready()
         try await eventually("items scored", timeout: .seconds(60)) { daemon.count("SELECT count(*) FROM scores") >= 40 }
 
@@ -55,9 +45,9 @@ struct DiskFullTests {
         #expect(status == 503 && json["status"] as? String == "unhealthy" && json["databaseWritable"] as? Bool == false, "\(json)")
         #expect((json["reasons"] as? [String])?.contains { $0.hasPrefix("the database cannot be written") } == true, "\(json)")
         // Polling has stopped but for a probe every 10 s (it polled every second before).
-        let before = requests.load(ordering: .relaxed)
+        let before = rig.requests
         try await Task.sleep(for: .seconds(12))
-        #expect(requests.load(ordering: .relaxed) - before <= 3, "polls while the disk is full")
+        #expect(rig.requests - before <= 3, "polls while the disk is full")
         #expect(daemon.log.components(separatedBy: "cannot be written: SQLite").count - 1 == 1, "one error, not one per poll")
         let stored = daemon.count("SELECT count(*) FROM items")
         #expect(try daemon.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
@@ -73,13 +63,7 @@ struct DiskFullTests {
         (status, json) = try await health(port)
         #expect(json["databaseWritable"] as? Bool == true)
         try await daemon.stop()
-        receiver.server.stop()
-        // Nothing lost: every headline the wire published before the last poll is stored, once.
-        let ids = try daemon.read { try String.fetchAll($0, sql: "SELECT canonical_id FROM items") }
-        #expect(Set(ids).count == ids.count)
-        let numbers = Set(ids.compactMap { $0.split(separator: "d").last.flatMap { Int($0) } })
-        let highest = try #require(numbers.max())
-        #expect(numbers == Set(0...highest), "missing: \(Set(0...highest).subtracting(numbers).sorted())")
+        try rig.expectNothingLost()
         #expect(try daemon.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
     }
 }

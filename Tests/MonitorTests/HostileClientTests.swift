@@ -85,20 +85,11 @@ struct HostileClientTests {
 
     @Test("oversized request lines and headers, too many headers, nonsense parameters: 4xx or closed, never 5xx; slow connections are bounded and closed; the pipeline keeps scoring")
     func hostileClients() async throws {
-        let published = Atomic<Int>(0)
-        let feed = try LocalHTTPServer { _ in
-            let end = published.add(8, ordering: .relaxed).newValue
-            let items = (max(0, end - 64)..<end).map { i in ("h\(i)", "Contoso and Fabrikam headline \(i) as markets move") }
-            return .init(text: WebhookDeliveryTests.feed(items))
+        let rig = try WireRig(prefix: "h", perPoll: 8, window: 64, apiSettings: ["idleTimeout": "2s", "maxConnections": 64]) { i in
+            "Contoso and Fabrikam headline \(i) as markets move"
         }
-        defer { feed.stop() }
-        let receiver = try WebhookReceiver()
-        defer { receiver.server.stop() }
-        let port = try freePort()
-        let daemon = try WebhookDeliveryTests.Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: receiver.url,
-                                                     rules: [], interval: "1s", api: "127.0.0.1:\(port)",
-                                                     apiSettings: ["idleTimeout": "2s", "maxConnections": 64])
-        defer { daemon.killIfRunning() }
+        defer { rig.stop() }
+        let daemon = rig.daemon, port = rig.port
         try await daemon.ready()
         try await eventually("scoring under way", timeout: .seconds(60)) { daemon.count("SELECT count(*) FROM scores") >= 16 }
         let scoredBefore = daemon.count("SELECT count(*) FROM scores")
