@@ -27,11 +27,11 @@ final class WebhookReceiver: Sendable {
     /// What to answer: 204 unless told otherwise.
     let status = Atomic<Int>(204)
 
-    init(port: Int = 0) throws {
+    /// On a free port, or coming back on the port a `RefusingPort` held.
+    init(comingUpOn down: RefusingPort? = nil) throws {
         let box = Mutex<WebhookReceiver?>(nil)
-        server = try LocalHTTPServer(port: port) { request in
-            box.withLock { $0 }?.handle(request) ?? .init(status: 503)
-        }
+        let handler: LocalHTTPServer.Handler = { request in box.withLock { $0 }?.handle(request) ?? .init(status: 503) }
+        server = try down.map { try LocalHTTPServer(comingUpOn: $0, handler: handler) } ?? LocalHTTPServer(handler: handler)
         box.withLock { $0 = self }
     }
 
@@ -326,15 +326,13 @@ struct WebhookDeliveryTests {
     @Test("receiver down, monitord killed with SIGKILL, receiver back, monitord restarted: the alert arrives within seconds")
     func downAcrossSigkill() async throws {
         let closed = try RefusingPort()
-        let port = closed.port
         let feed = try LocalHTTPServer { _ in .init(text: Self.feed(Self.negative)) }
         defer { feed.stop() }
         var daemon = try Daemon(folder: TemporaryFolder(), feedURL: feed.url("/wire").absoluteString, webhookURL: closed.url("/hook").absoluteString,
                                 rules: [["id": "volume", "metric": "volume", "window": "1h", "above": 2, "cooldown": "1h"]])
         try await eventually("a failed delivery attempt") { daemon.count("SELECT count(*) FROM delivery_attempts") >= 2 }
         try await daemon.kill9()
-        closed.release()
-        let receiver = try WebhookReceiver(port: port)
+        let receiver = try WebhookReceiver(comingUpOn: closed)
         defer { receiver.server.stop() }
         let restarted = ContinuousClock.now
         try daemon.restart()

@@ -133,8 +133,7 @@ struct WebhookSenderServiceTests {
         }
         #expect(waits == [5, 30, 120, 600, 1800] + Array(repeating: 3600, count: waits.count - 5), "\(waits)")
         #expect(waits.count == 11)  // 2,555 s of steps, then hourly, to the six-hour mark
-        down.release()
-        let receiver = try LocalHTTPServer(port: down.port) { _ in .init(status: 204) }
+        let receiver = try LocalHTTPServer(comingUpOn: down) { _ in .init(status: 204) }
         defer { receiver.stop() }
         #expect(try await rig.sender.sendDue(client: rig.client) == 1)
         let d = try await delivery(rig)
@@ -166,8 +165,7 @@ struct WebhookSenderServiceTests {
         #expect(failed[0].lastError?.isEmpty == false)
         rig.time.advance(by: 3600)
         #expect(try await rig.sender.sendDue(client: rig.client) == 0, "a failed delivery waits for an operator")
-        down.release()
-        let receiver = try LocalHTTPServer(port: down.port) { _ in .init(status: 204) }
+        let receiver = try LocalHTTPServer(comingUpOn: down) { _ in .init(status: 204) }
         defer { receiver.stop() }
         _ = try await rig.store.retryDelivery(id: failed[0].delivery.id, at: rig.time.now)
         #expect(try await rig.sender.sendDue(client: rig.client) == 1)

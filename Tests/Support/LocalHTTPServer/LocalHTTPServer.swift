@@ -61,6 +61,18 @@ public final class LocalHTTPServer: Sendable {
     /// TCP connections accepted so far.
     public var connections: Int { connectionsSeen.load(ordering: .relaxed) }
 
+    /// Starts listening on the socket a `RefusingPort` held: the receiver that was down comes back on
+    /// its port, with no moment in which another socket could take the port.
+    public init(comingUpOn down: RefusingPort, handler: @escaping Handler) throws {
+        let fd = down.handOver()
+        guard fd >= 0, listen(fd, 1024) == 0 else { throw POSIXError(.EADDRINUSE) }
+        port = down.port
+        listener = fd
+        self.handler = Mutex(handler)
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
     /// Listens on `port` (0: any free port).
     public init(port requested: Int = 0, handler: @escaping Handler) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

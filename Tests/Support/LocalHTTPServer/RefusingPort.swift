@@ -29,7 +29,15 @@ public final class RefusingPort: Sendable {
 
     public func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
 
-    /// Frees the port (for a server that "comes back" on it).
+    /// Gives the bound socket to a server that comes back on it (`LocalHTTPServer(comingUpOn:)`); -1 if released.
+    func handOver() -> Int32 {
+        open.withLock { isOpen in
+            defer { isOpen = false }
+            return isOpen ? fd : -1
+        }
+    }
+
+    /// Frees the port.
     public func release() {
         open.withLock { isOpen in
             if isOpen { close(fd) }
