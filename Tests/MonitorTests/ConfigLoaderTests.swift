@@ -106,3 +106,25 @@ struct ConfigLoaderTests {
                        .number(text: "-1e3", isInteger: false)]))
     }
 }
+
+@Suite("Points in time as operators write them")
+struct PointInTimeTests {
+    static let now = Date(timeIntervalSince1970: 1_795_000_000)
+
+    @Test("a duration back from now, or an RFC 3339 time with or without a fraction and with any offset; a date alone is UTC midnight")
+    func readable() {
+        #expect(DurationText.pointInTime("24h", now: Self.now) == Self.now.addingTimeInterval(-86_400))
+        #expect(DurationText.pointInTime("2026-11-25T14:03:00Z", now: Self.now) == Date(timeIntervalSince1970: 1_795_615_380))
+        #expect(DurationText.pointInTime("2026-11-25T14:03:00.250Z", now: Self.now) == Date(timeIntervalSince1970: 1_795_615_380.25))
+        #expect(DurationText.pointInTime("2026-11-25T15:03:00+01:00", now: Self.now) == Date(timeIntervalSince1970: 1_795_615_380))
+        #expect(DurationText.pointInTime("2026-11-25", now: Self.now) == Date(timeIntervalSince1970: 1_795_564_800))
+    }
+
+    @Test("nonsense is no time, and the input that crashed Foundation's parser is just refused", arguments: [
+        "yesterday", "2026-13-01T00:00:00Z", "2026-11-25T25:00:00Z", "2026-11-25T10:00:00+0d,:3", "",
+        "2056-11-25T10:00:00.1211111111111111111111111111111111111111111111111111111113111111111111+0d,:3",
+    ])
+    func refused(_ text: String) {
+        #expect(DurationText.pointInTime(text, now: Self.now) == nil)
+    }
+}

@@ -72,7 +72,7 @@ public enum FeedDate {
     }
 
     /// `YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|±HH:MM|±HHMM]`; no zone means UTC.
-    static func iso8601(_ t: String) -> Date? {
+    public static func iso8601(_ t: String) -> Date? {
         let s = Array(t.utf8)
         var i = 0
         func number(_ width: Int) -> Int? {
