@@ -71,31 +71,20 @@ public final class XMLElement: @unchecked Sendable {
     }
 
     /// The element's content re-serialised as markup (for Atom `type="xhtml"` content).
-    public var innerMarkup: String {
-        var out = ""
-        func walk(_ e: XMLElement) {
-            for child in e.children {
-                switch child {
-                case let .text(t): out += t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                case let .element(c):
-                    out += "<\(c.name)>"  // attributes dropped: only the text is wanted
-                    walk(c)
-                    out += "</\(c.name)>"
-                }
-            }
-        }
-        walk(self)
-        return out
-    }
+    public var innerMarkup: String { markup(escapingText: true) }
 
     /// The element's content as HTML source: text as it is (it may hold escaped markup), child
     /// elements as bare tags. For RSS descriptions and Atom `type="html"` that carry unescaped markup.
-    public var htmlSource: String {
+    public var htmlSource: String { markup(escapingText: false) }
+
+    /// Child elements as bare tags (attributes dropped: only the text is wanted), text escaped or as it is.
+    func markup(escapingText: Bool) -> String {
         var out = ""
         func walk(_ e: XMLElement) {
             for child in e.children {
                 switch child {
-                case let .text(t): out += t
+                case let .text(t):
+                    out += escapingText ? t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") : t
                 case let .element(c):
                     out += "<\(c.name)>"
                     walk(c)
