@@ -22,6 +22,25 @@ struct ClusterStoreTests {
                        nextPollAt: t0.addingTimeInterval(next), at: t0.addingTimeInterval(seconds))
     }
 
+    @Test("the same story polled from two feeds at the same moment is stored once (content dedupe holds under concurrent polls)",
+          arguments: Backend.available)
+    func concurrentCopies(backend: Backend) async throws {
+        let store = try await backend.makeStore()
+        _ = try await store.syncFeeds([FeedSpec(id: "wire", url: "http://x/wire"), FeedSpec(id: "copies", url: "http://x/copies")], at: t0)
+        func story(_ feed: String, _ n: Int) -> NewItem {
+            NewItem(canonicalID: "\(feed):\(n)", contentHash: "story-\(n)", dedupeByContent: true, title: "Story \(n) told twice", link: nil,
+                    summary: "", authorsJSON: "[]", rawJSON: "{}", publishedAt: t0, publishedEstimated: false)
+        }
+        for round in 0..<20 {
+            let stories = (round * 5..<round * 5 + 5)
+            async let a = store.recordPoll(success("wire", at: 0, next: 60), items: stories.map { story("wire", $0) }, sourceAlert: nil)
+            async let b = store.recordPoll(success("copies", at: 0, next: 60), items: stories.reversed().map { story("copies", $0) }, sourceAlert: nil)
+            let (first, second) = try await (a, b)
+            #expect(first.new + second.new == 5 && first.duplicates + second.duplicates == 5, "round \(round): \(first) \(second)")
+        }
+        #expect(try await store.info().rowCounts.first { $0.table == "items" }?.rows == 100)
+    }
+
     @Test("a due feed is leased by one instance; the other sees who holds it; a lapsed lease is taken over; a poll releases it",
           arguments: Backend.available)
     func feedLeases(backend: Backend) async throws {

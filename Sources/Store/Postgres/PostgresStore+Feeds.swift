@@ -27,6 +27,15 @@ extension PostgresStore: FeedStateStore {
     public func recordPoll(_ update: FeedPollUpdate, items: [NewItem], sourceAlert: AlertWrite?) async throws -> IngestCounts {
         try await transaction { connection in
             var counts = IngestCounts()
+            // Two polls storing the same story at once (two feeds, or two instances) would both find no copy
+            // under READ COMMITTED and both insert it: each content hash is locked for the transaction first,
+            // in one order (so two polls cannot deadlock), and the second poll's check then sees the first's row.
+            let hashes = Set(items.filter(\.dedupeByContent).map(\.contentHash)).sorted()
+            if !hashes.isEmpty {
+                _ = try await connection.rows("""
+                    SELECT pg_advisory_xact_lock(hashtextextended(h, 0)) FROM unnest(\(hashes)::text[]) WITH ORDINALITY AS t(h, n) ORDER BY n
+                    """, logger: logger)
+            }
             for item in items {
                 if try await Self.insert(item, feedID: update.feedID, fetchedAt: update.at, connection: connection, store: self) {
                     counts.new += 1
