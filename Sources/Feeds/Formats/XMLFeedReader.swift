@@ -77,11 +77,8 @@ enum XMLFeedReader {
         if link == nil, let guid, let guidElement, guidElement.attribute("isPermaLink") != "false" {
             link = CanonicalLink.absolute(guid, base: item.base).flatMap { $0.hasPrefix("http") ? $0 : nil }
         }
-        let body = rssBodyElements.lazy.compactMap { name, namespace in
-            namespace == nil ? core(item, name) : item.first(name, in: namespace) ?? mediaGroupDescription(item, name, namespace)
-        }.map { HTMLText.plainText($0.htmlSource) }.first { !$0.isEmpty } ?? ""
-        let dateText = rssDateElements.lazy.compactMap { name, namespace in namespace == nil ? core(item, name) : item.first(name, in: namespace) }
-            .map(\.text.trimmed).first { !$0.isEmpty }
+        let body = rssBodyElements.lazy.compactMap { child(item, $0, $1) }.map { HTMLText.plainText($0.htmlSource) }.first { !$0.isEmpty } ?? ""
+        let dateText = rssDateElements.lazy.compactMap { child(item, $0, $1) }.map(\.text.trimmed).first { !$0.isEmpty }
         var authors = item.all("creator", in: XMLNamespace.dc).map { plain($0) } + item.all("author").map { plain($0) }
         authors = authors.filter { !$0.isEmpty }
         var raw: [String: String] = [:]
@@ -92,10 +89,18 @@ enum XMLFeedReader {
                         link: link, published: dateText.flatMap(FeedDate.parse), summary: body, authors: authors, raw: raw)
     }
 
-    /// `<media:group><media:description>`: where YouTube-style feeds keep an item's text.
-    static func mediaGroupDescription(_ item: XMLElement, _ name: String, _ namespace: String?) -> XMLElement? {
-        guard namespace == XMLNamespace.media else { return nil }
-        return item.first("group", in: XMLNamespace.media)?.first(name, in: namespace)
+    /// A child by name: RSS's own element when `namespace` is nil, else the module's; `media:description`
+    /// also inside `<media:group>`.
+    static func child(_ item: XMLElement, _ name: String, _ namespace: String?) -> XMLElement? {
+        guard let namespace else { return core(item, name) }
+        if namespace == XMLNamespace.media, name == "description" { return mediaDescription(item) }
+        return item.first(name, in: namespace)
+    }
+
+    /// `<media:description>`, or inside `<media:group>` where YouTube-style feeds keep an item's text.
+    static func mediaDescription(_ element: XMLElement) -> XMLElement? {
+        element.first("description", in: XMLNamespace.media)
+            ?? element.first("group", in: XMLNamespace.media)?.first("description", in: XMLNamespace.media)
     }
 
     /// `<link>` text (RSS) or an Atom-style `<atom:link href>` child, resolved against the element's base.
@@ -127,7 +132,7 @@ enum XMLFeedReader {
         let dateElement = ["published", "issued", "updated", "modified", "created"].lazy.compactMap { entry.first($0) }.first
         let dateText: String? = dateElement?.text.trimmed
         let body = [entry.first("summary"), entry.first("content")].lazy.map { atomText($0) }.first { !$0.isEmpty }
-            ?? entry.first("group", in: XMLNamespace.media)?.first("description", in: XMLNamespace.media).map { plain($0) } ?? ""
+            ?? mediaDescription(entry).map { plain($0) } ?? ""
         var authors = entry.all("author").map { plain($0.first("name")) }.filter { !$0.isEmpty }
         if authors.isEmpty { authors = feedAuthors }
         var raw: [String: String] = [:]

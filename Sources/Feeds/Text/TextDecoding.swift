@@ -54,10 +54,11 @@ public enum TextDecoding {
         case "utf-16", "utf-16le": return utf16(body[...], littleEndian: true)
         case "utf-16be": return utf16(body[...], littleEndian: false)
         default:
-            let name = iconvNames[declared] ?? declared
-            // The prolog was read as ASCII: an encoding that does not read "<?xml" the same way is a wrong label.
-            guard Iconv.decode(Array("<?xml".utf8)[...], from: name) == "<?xml" else { return nil }
-            return Iconv.decode(body[...], from: name)
+            // The prolog was read as ASCII: an encoding that reads the document's first ASCII bytes as
+            // something else (EBCDIC, UTF-32) is a wrong label.
+            guard let text = Iconv.decode(body[...], from: iconvNames[declared] ?? declared) else { return nil }
+            let head = body.prefix(5).prefix { $0 < 0x80 }
+            return text.unicodeScalars.prefix(head.count).elementsEqual(head.map { Unicode.Scalar($0) }) ? text : nil
         }
     }
 
