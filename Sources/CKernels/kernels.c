@@ -71,7 +71,7 @@ CLONES void CKernels_add_layer_norm(float *x, const float *residual, long rows, 
 }
 
 CLONES void CKernels_attention(const float *qkv, float *context, long length, long hidden, long heads,
-                               float scale, float *scratch, float *cls) {
+                               float scale, float *scratch, float *received, long rows) {
     const long stride = 3 * hidden, size = hidden / heads;
     // Rows padded to a multiple of 16 so the loops over j vectorise with no scalar tail;
     // the padded columns hold zeros or garbage and are never read back.
@@ -99,8 +99,12 @@ CLONES void CKernels_attention(const float *qkv, float *context, long length, lo
             }
             CKernels_softmax_rows(row, 1, length);
         }
-        if (cls)
-            for (long j = 0; j < length; j++) cls[j] += scores[j] / (float)heads;
+        if (received) {
+            const long counted = rows < length ? rows : length;
+            const float share = 1.0f / (float)(heads * counted);
+            for (long i = 0; i < counted; i++)
+                for (long j = 0; j < length; j++) received[j] += scores[i * padded + j] * share;
+        }
         // context_i = Σ_j p_ij · v_j: 16 of the head's columns at a time, summed in registers.
         for (long i = 0; i < length; i++) {
             float *out = context + i * hidden + h * size;

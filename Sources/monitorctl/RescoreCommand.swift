@@ -47,7 +47,7 @@ struct RescoreCommand: AsyncParsableCommand {
                                                               claim: nil)
             guard let last = pending.last else { break }
             let texts = pending.map { ScoringService.text(title: $0.title, summary: $0.summary) }
-            let results = classifier.classify(texts, batchSize: batchSize, explain: true)
+            let results = classifier.classify(texts, batchSize: batchSize, explain: ScoringService.explanationMethod)
             var scored = try scorer.records(for: pending, texts: texts, results: results, modelVersion: version, at: Date())
             stories.assign(&scored, items: pending, results: results)
             try await store.writeScores(scored)

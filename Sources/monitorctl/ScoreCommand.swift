@@ -25,8 +25,16 @@ struct ScoreCommand: ParsableCommand {
     @Flag(name: .long, help: "Include each head's raw logits.")
     var logits = false
 
-    @Flag(name: .long, help: "Include the words that drove the score (last-layer [CLS] attention).")
+    @Flag(name: .long, help: "Include every word's signed contribution to the label shown (the daemon's method, attention).")
     var explain = false
+
+    @Option(name: .long, help: ArgumentHelp("Explain with this method: attention or occlusion (implies --explain).",
+                                            valueName: "method"))
+    var explainMethod: ExplanationMethod?
+
+    @Option(name: .long, help: ArgumentHelp("Explain this label of the sentiment head instead of the label shown (e.g. negative, as risk reads it).",
+                                            valueName: "label"))
+    var explainLabel: String?
 
     @Option(name: .long, help: "Texts per batch (default: engine.batchSize of the configuration, else 32).")
     var batch: Int?
@@ -40,11 +48,12 @@ struct ScoreCommand: ParsableCommand {
                                             maxLength: configuration?.engine.maxLength ?? 128,
                                             precision: precision.choice(configuration))
         let batchSize = batch ?? configuration?.engine.batchSize ?? 32
+        let method = explainMethod ?? (explain || explainLabel != nil ? ScoringService.explanationMethod : nil)
         var output = OutputBuffer()
         var chunk: [String] = []
         // Scored 256 lines at a time, so results of a long stdin appear before it ends.
         func flush() {
-            for (text, result) in zip(chunk, classifier.classify(chunk, batchSize: batchSize, explain: explain)) {
+            for (text, result) in zip(chunk, classifier.classify(chunk, batchSize: batchSize, explain: method, label: explainLabel)) {
                 output.write(scoreJSON(text: text, result: result, logits: logits) + "\n")
             }
             output.flush()
@@ -71,8 +80,14 @@ func scoreJSON(text: String, result: Classification, logits: Bool) -> String {
         fields.append("\"logits\": {\(values.joined(separator: ", "))}")
     }
     if let explanation = result.explanation {
-        let words = explanation.map { "{\"word\": \(jsonString($0.word)), \"weight\": \(jsonNumber($0.weight))}" }
-        fields.append("\"explanation\": [\(words.joined(separator: ", "))]")
+        // Every word with where it is (Unicode scalars, end exclusive) and whether it is shown, so
+        // tools can remove or keep words (tools/explain/faithfulness.py).
+        let words = explanation.words.map {
+            "{\"word\": \(jsonString($0.word)), \"weight\": \(jsonNumber($0.weight)), \"start\": \($0.scalarRange.lowerBound), "
+                + "\"end\": \($0.scalarRange.upperBound), \"shown\": \($0.isShown)}"
+        }
+        fields.append("\"explanation\": {\"method\": \(jsonString(explanation.method.rawValue)), \"head\": \(jsonString(explanation.head)), "
+                      + "\"label\": \(jsonString(explanation.label)), \"words\": [\(words.joined(separator: ", "))]}")
     }
     return "{\(fields.joined(separator: ", "))}"
 }
@@ -98,6 +113,7 @@ func configuredModelVersion(_ config: MonitorConfig) -> String? {
 }
 
 extension Precision: ExpressibleByArgument {}
+extension ExplanationMethod: ExpressibleByArgument {}
 
 /// `--precision auto|int8|f32` of the commands that load the model.
 struct PrecisionOption: ParsableArguments {

@@ -20,8 +20,12 @@ struct ScoreCommandTests {
         #expect(abs(scores.values.reduce(0, +) - 1) < 1e-4)
         #expect(scores[sentiment["label"] as? String ?? ""] == scores.values.max())
         #expect(((first["logits"] as? [String: Any])?["sentiment"] as? [Double])?.count == 3)
-        let words = try #require(first["explanation"] as? [[String: Any]])
+        let explanation = try #require(first["explanation"] as? [String: Any])
+        #expect(explanation["method"] as? String == "attention" && explanation["label"] as? String == sentiment["label"] as? String)
+        let words = try #require(explanation["words"] as? [[String: Any]])
         #expect(Set(words.compactMap { $0["word"] as? String }) == ["Shares", "plunge", "after", "profit", "warning"])
+        let after = try #require(words.first { $0["word"] as? String == "after" })
+        #expect(after["shown"] as? Bool == false && after["start"] as? Int == 14 && after["end"] as? Int == 19)
     }
 
     @Test("score reads lines on standard input when no text is given; without flags, no logits or explanation")

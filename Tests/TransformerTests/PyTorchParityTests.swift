@@ -16,8 +16,7 @@ struct PyTorchParityTests {
         for (index, expected) in reference.manifest.texts.enumerated() {
             let encoding = classifier.tokenizer.encode(expected.text, maxLength: 128)
             try #require(encoding.ids == expected.ids, "text \(index): token ids differ from Hugging Face")
-            let output = classifier.encoder.forward([encoding.ids], captureLayers: expected.layers != nil,
-                                                    captureCLSAttention: true)
+            let output = classifier.encoder.forward([encoding.ids], captureLayers: expected.layers != nil, attention: .cls)
             if let layers = expected.layers {
                 for (layer, slice) in layers.enumerated() {
                     let difference = maxAbsDifference(output.layerStates![layer], reference.floats(slice))
@@ -29,8 +28,11 @@ struct PyTorchParityTests {
             }
             let hidden = maxAbsDifference(output.lastHiddenState, reference.floats(expected.last_hidden))
             #expect(hidden < Self.tolerance, "text \(index): last hidden state differs by \(hidden)")
-            let attention = maxAbsDifference(output.clsAttention![0], expected.cls_attention)
+            let attention = maxAbsDifference(output.attention![0], expected.cls_attention)
             #expect(attention < Self.tolerance, "text \(index): [CLS] attention differs by \(attention)")
+            // What every token receives, averaged over rows and heads: each row is a distribution, so the mean is one too.
+            let received = try #require(classifier.encoder.forward([encoding.ids], attention: .received).attention?.first)
+            #expect(abs(received.reduce(0, +) - 1) < 1e-4 && received.allSatisfy { $0 >= 0 }, "text \(index): received attention")
         }
         // Logits through the public API, in packed batches of mixed lengths.
         let results = classifier.classify(reference.manifest.texts.map(\.text), batchSize: 8)
@@ -76,8 +78,10 @@ struct PyTorchParityTests {
         let single = try TextClassifier(folder: tinyBertFolder, threads: 1, precision: .f32)
         let parallel = try TextClassifier(folder: tinyBertFolder, threads: 2, precision: .f32)
         #expect(parallel.threads == 2)
-        let expected = single.classify(texts, batchSize: 8, explain: true)
-        #expect(parallel.classify(texts, batchSize: 8, explain: true) == expected, "batches split between workers")
-        #expect(texts.map { parallel.classify([$0], explain: true)[0] } == expected, "one text, columns split between workers")
+        for method in ExplanationMethod.allCases {
+            let expected = single.classify(texts, batchSize: 8, explain: method)
+            #expect(parallel.classify(texts, batchSize: 8, explain: method) == expected, "\(method): batches split between workers")
+            #expect(texts.map { parallel.classify([$0], explain: method)[0] } == expected, "\(method): one text, columns split between workers")
+        }
     }
 }

@@ -129,11 +129,14 @@ struct SafeTensorsTests {
         let classifier = try TextClassifier(folder: tinyBertFolder, threads: 1, precision: .f32)
         #expect(classifier.heads.map(\.name) == ["sentiment"])
         #expect(classifier.heads[0].labels == ["negative", "neutral", "positive"])
-        let result = try #require(classifier.classify(["Shares plunge after the unexpected profit warning"], explain: true).first)
+        let result = try #require(classifier.classify(["Shares plunge after the unexpected profit warning"], explain: .attention).first)
         let sentiment = try #require(result[head: "sentiment"])
         #expect(abs(sentiment.probabilities.reduce(0, +) - 1) < 1e-5)
-        let words = try #require(result.explanation)
+        let explanation = try #require(result.explanation)
+        #expect(explanation.head == "sentiment" && explanation.label == sentiment.label && explanation.method == .attention)
+        let words = explanation.words
         #expect(Set(words.map(\.word)) == ["Shares", "plunge", "after", "the", "unexpected", "profit", "warning"])
+        #expect(Set(explanation.evidence.map(\.word)) == ["Shares", "plunge", "unexpected", "profit", "warning"], "no filler shown")
         #expect(abs(words.reduce(0) { $0 + $1.weight } - 1) < 1e-4)
         #expect(words.map(\.weight) == words.map(\.weight).sorted(by: >))
     }

@@ -30,9 +30,10 @@ void CKernels_add_layer_norm(float *x, const float *residual, long rows, long wi
 ///   qkv:     (length, 3·hidden) rows of [Q | K | V], head h at columns h·headSize of each part
 ///   context: (length, hidden), row stride `hidden`: softmax(Q·Kᵀ·scale)·V per head
 ///   scratch: at least (length + headSize)·roundUp(length, 16) floats
-///   cls:     NULL, or (length): adds row 0 of each head's probabilities divided by the head count
+///   received: NULL, or (length): adds the attention each token receives from the first `rows` query
+///             positions, averaged over those rows and the heads (rows = 1: [CLS]'s attention)
 void CKernels_attention(const float *qkv, float *context, long length, long hidden, long heads,
-                        float scale, float *scratch, float *cls);
+                        float scale, float *scratch, float *received, long rows);
 
 /// Columns per panel of a packed weight matrix.
 #define CKERNELS_PANEL 32

@@ -15,7 +15,8 @@ public struct ItemScore: Sendable, Equatable {
     public var negative: Double
     /// {"sentiment": {"negative": p, …}, "topic": {…}} for the scores.heads column.
     public var heads: [String: [String: Double]]
-    /// The words that drove the score, strongest first.
+    /// The words that pushed the text towards its label (`label`), strongest first: filler dropped,
+    /// each word once, at most 8 (`Explanation.evidence`).
     public var explanation: [(word: String, weight: Double)]
 
     public static func == (a: ItemScore, b: ItemScore) -> Bool {
@@ -46,8 +47,6 @@ public struct ItemScore: Sendable, Equatable {
         self.risk = min(1, max(0, negative * severity * sourceWeight))
         self.label = sentimentHead.label
         self.heads = heads
-        var seen = Set<String>()
-        self.explanation = (classification.explanation ?? []).filter { seen.insert($0.word.lowercased()).inserted }
-            .prefix(8).map { ($0.word, Double($0.weight)) }
+        self.explanation = (classification.explanation?.evidence ?? []).prefix(8).map { ($0.word, Double($0.weight)) }
     }
 }

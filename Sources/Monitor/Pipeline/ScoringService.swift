@@ -124,11 +124,16 @@ public final class ScoringService: Service, @unchecked Sendable {
         return ClaimedBatch(items: items, claim: claim)
     }
 
+    /// How every scored item's words are found: attention is free (the pass computes it); occlusion,
+    /// faithful but a forward pass per word and round, is for `monitorctl explain` and alert evidence
+    /// (README, "Explanations", has the measured choice).
+    public static let explanationMethod = ExplanationMethod.attention
+
     /// Every head's label, probabilities and explanation, on the inference queue.
     private func classify(_ texts: [String]) async -> [Classification] {
         await withCheckedContinuation { continuation in
             inference.async { [self] in
-                continuation.resume(returning: classifier.classify(texts, batchSize: texts.count, explain: true))
+                continuation.resume(returning: classifier.classify(texts, batchSize: texts.count, explain: Self.explanationMethod))
             }
         }
     }

@@ -9,8 +9,19 @@ public struct EncoderOutput: Sendable {
     public let lastHiddenState: [Float]
     /// The embedding output and every layer's output, when asked for (parity tests).
     public let layerStates: [[Float]]?
-    /// Per sequence, the last layer's attention from [CLS] to every token, averaged over heads, when asked for.
-    public let clsAttention: [[Float]]?
+    /// Per sequence, the attention each token receives in the last layer, averaged over heads and over
+    /// the query positions asked for (`AttentionCapture`), when asked for.
+    public let attention: [[Float]]?
+}
+
+/// Which query positions' last-layer attention `forward` sums up per token.
+public enum AttentionCapture: Sendable {
+    /// None (the default).
+    case none
+    /// Row 0: what [CLS] attends to (a head that reads [CLS] or the pooler).
+    case cls
+    /// Every row, averaged: what each token receives from all positions (a mean-pooled head reads them all).
+    case received
 }
 
 /// A BERT encoder on the packed kernels of `CKernels`.
@@ -40,7 +51,7 @@ public final class BertEncoder {
 
     /// Runs the encoder. Each sequence must be non-empty, at most `config.maxPositions` long, with ids below the vocabulary size.
     /// `threads` splits each dense layer's output columns between threads (for a batch too small to split by text).
-    public func forward(_ sequences: [[Int32]], captureLayers: Bool = false, captureCLSAttention: Bool = false,
+    public func forward(_ sequences: [[Int32]], captureLayers: Bool = false, attention capture: AttentionCapture = .none,
                         threads: Int = 1) -> EncoderOutput {
         let width = config.hiddenSize
         let lengths = sequences.map(\.count)
@@ -61,19 +72,19 @@ public final class BertEncoder {
 
         embed(sequences, into: x)
         var layerStates: [[Float]]? = captureLayers ? [Array(UnsafeBufferPointer(start: x, count: total * width))] : nil
-        // Packed like the rows: for each token, the attention [CLS] of its sequence pays it.
-        var clsPacked = [Float](repeating: 0, count: captureCLSAttention ? total : 0)
+        // Packed like the rows: for each token, the attention it receives in its sequence.
+        var attentionPacked = [Float](repeating: 0, count: capture == .none ? 0 : total)
 
         let attentionScratch = attentionBuffer.reserve((longest + config.headSize) * ((longest + 15) / 16 * 16))
         for (layerIndex, layer) in weights.layers.enumerated() {
             layer.qkv.apply(qkvRows, x, rows: total, pool: pool, scratch: quantized)
-            let captureHere = captureCLSAttention && layerIndex == weights.layers.count - 1
-            clsPacked.withUnsafeMutableBufferPointer { cls in
+            let captureHere = capture != .none && layerIndex == weights.layers.count - 1
+            attentionPacked.withUnsafeMutableBufferPointer { received in
                 for (sequence, length) in lengths.enumerated() {
                     let offset = rowOffsets[sequence]
                     CKernels_attention(qkvRows + offset * 3 * width, contextRows + offset * width, length, width,
                                        config.headCount, 1 / Float(config.headSize).squareRoot(), attentionScratch,
-                                       captureHere ? cls.baseAddress! + offset : nil)
+                                       captureHere ? received.baseAddress! + offset : nil, capture == .cls ? 1 : length)
                 }
             }
             // x = LayerNorm(x + context·Woᵀ + bo)
@@ -90,8 +101,8 @@ public final class BertEncoder {
         return EncoderOutput(rowOffsets: rowOffsets, lengths: lengths,
                              lastHiddenState: Array(UnsafeBufferPointer(start: x, count: total * width)),
                              layerStates: layerStates,
-                             clsAttention: captureCLSAttention
-                                ? zip(rowOffsets, lengths).map { Array(clsPacked[$0..<($0 + $1)]) } : nil)
+                             attention: capture == .none
+                                ? nil : zip(rowOffsets, lengths).map { Array(attentionPacked[$0..<($0 + $1)]) })
     }
 
     /// word + position + token type (0) embeddings, then LayerNorm.

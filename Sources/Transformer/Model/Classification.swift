@@ -16,26 +16,16 @@ public struct HeadPrediction: Sendable, Equatable {
     }
 }
 
-/// A word of the input and how much it drove the result.
-public struct WordWeight: Sendable, Equatable {
-    public let word: String
-    /// Share of the last layer's [CLS] attention, averaged over heads, summed over the word's tokens;
-    /// the weights of one text add up to 1.
-    public let weight: Float
-    /// Where the word is in the text, in Unicode scalars.
-    public let scalarRange: Range<Int>
-}
-
 /// Every head's prediction for one text, and optionally the words behind it.
 public struct Classification: Sendable, Equatable {
     public let heads: [HeadPrediction]
-    /// Words by decreasing weight, when an explanation was asked for.
-    public let explanation: [WordWeight]?
+    /// Why the explained head gave its label, when an explanation was asked for.
+    public let explanation: Explanation?
     /// The mean of the text's last-layer token states (what a `mean`-pooled head reads): story
     /// clustering compares texts with it, so no second model pass is needed.
     public let embedding: [Float]
 
-    public init(heads: [HeadPrediction], explanation: [WordWeight]?, embedding: [Float]) {
+    public init(heads: [HeadPrediction], explanation: Explanation?, embedding: [Float]) {
         self.heads = heads
         self.explanation = explanation
         self.embedding = embedding

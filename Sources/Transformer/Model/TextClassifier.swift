@@ -73,23 +73,49 @@ public final class TextClassifier {
     }
 
     /// Classifies texts with every head, in batches of up to `batchSize` texts of similar length.
-    public func classify(_ texts: [String], batchSize: Int = 32, explain: Bool = false) -> [Classification] {
+    /// `explain`: also explain, by that method, the label the explained head (`sentiment`, else the
+    /// first) gave, or `label` of that head when given (risk explains `negative`).
+    public func classify(_ texts: [String], batchSize: Int = 32, explain: ExplanationMethod? = nil,
+                         label: String? = nil) -> [Classification] {
         let results = ResultSlots<Classification>(count: texts.count)
-        run(texts, batchSize: batchSize, explain: explain) { index, encoding, output, row in
+        let encodings = ResultSlots<Encoding>(count: explain == .occlusion ? texts.count : 0)
+        let explained = explainedHead
+        run(texts, batchSize: batchSize, capture: explain == .attention ? attentionCapture : .none) { index, encoding, output, row in
             var pooled: [HeadConfig.Pooling: [Float]] = [:]
             let predictions = self.predict(output: output, sequence: row, pooled: &pooled)
-            let explanation = explain ? self.explanation(text: texts[index], encoding: encoding,
-                                                         attention: output.clsAttention![row]) : nil
+            var explanation: Explanation?
+            if explain == .attention, let explained {
+                let target = self.target(label, of: predictions[explained])
+                let words = TextWords(text: texts[index], encoding: encoding)
+                explanation = self.explanation(.attention, head: explained, label: target, text: texts[index], words: words,
+                                               contributions: self.attentionShares(words, attention: output.attention![row]))
+            }
+            if explain == .occlusion { encodings[index] = encoding }
             let embedding = pooled[.mean] ?? self.pool(output, sequence: row, pooling: .mean)
             results[index] = Classification(heads: predictions, explanation: explanation, embedding: embedding)
         }
-        return (0..<texts.count).map { results[$0]! }
+        guard explain == .occlusion, let explained else { return (0..<texts.count).map { results[$0]! } }
+        // Occlusion after the batches: each text's removals are a batch of their own, split between the workers.
+        return texts.indices.map { index in
+            let result = results[index]!
+            let target = self.target(label, of: result.heads[explained])
+            let words = TextWords(text: texts[index], encoding: encodings[index]!)
+            let (weights, chosen) = occlusion(words, ids: encodings[index]!.ids, head: explained, label: target,
+                                              probability: result.heads[explained].probabilities[target], rounds: Self.occlusionRounds)
+            return Classification(heads: result.heads,
+                                  explanation: explanation(.occlusion, head: explained, label: target, text: texts[index],
+                                                           words: words, contributions: weights, first: chosen),
+                                  embedding: result.embedding)
+        }
     }
+
+    /// How many words occlusion chooses by search (`occlusion`): alert evidence and `explain` show up to five.
+    public static let occlusionRounds = 5
 
     /// One vector per text: the mean of its token states (`mean`, as sentence-transformers), [CLS]'s state, or the pooler output.
     public func embed(_ texts: [String], pooling: HeadConfig.Pooling = .mean, batchSize: Int = 32) -> [[Float]] {
         let results = ResultSlots<[Float]>(count: texts.count)
-        run(texts, batchSize: batchSize, explain: false) { index, _, output, row in
+        run(texts, batchSize: batchSize, capture: .none) { index, _, output, row in
             results[index] = self.pool(output, sequence: row, pooling: pooling)
         }
         return (0..<texts.count).map { results[$0]! }
@@ -97,7 +123,7 @@ public final class TextClassifier {
 
     /// Tokenizes, orders by length, runs batches, and hands each text's row back with its input index.
     /// `body` runs on the worker that encoded the text (heads and explanations in parallel too), once per text.
-    private func run(_ texts: [String], batchSize: Int, explain: Bool,
+    private func run(_ texts: [String], batchSize: Int, capture: AttentionCapture,
                      _ body: (_ index: Int, _ encoding: Encoding, _ output: EncoderOutput, _ row: Int) -> Void) {
         var scratch = WordPieceTokenizer.Scratch()
         let encodings = texts.map { text in
@@ -109,7 +135,7 @@ public final class TextClassifier {
         let order = encodings.indices.sorted { encodings[$0].count < encodings[$1].count }
         for start in stride(from: 0, to: order.count, by: max(1, batchSize)) {
             let batch = Array(order[start..<min(start + max(1, batchSize), order.count)])
-            forward(batch.map { encodings[$0].ids }, explain: explain) { part, output in
+            forward(batch.map { encodings[$0].ids }, capture: capture) { part, output in
                 for (row, index) in part.map({ batch[$0] }).enumerated() { body(index, encodings[index], output, row) }
             }
         }
@@ -117,10 +143,10 @@ public final class TextClassifier {
 
     /// Runs one batch, split between the workers when it has more than one text; `each` gets each
     /// part's positions in `sequences` with its output, on the part's worker.
-    private func forward(_ sequences: [[Int32]], explain: Bool, _ each: (Range<Int>, EncoderOutput) -> Void) {
+    func forward(_ sequences: [[Int32]], capture: AttentionCapture, _ each: (Range<Int>, EncoderOutput) -> Void) {
         let parts = min(workers.count, sequences.count)
         guard parts > 1 else {
-            each(sequences.indices, encoder.forward(sequences, captureCLSAttention: explain, threads: threads))
+            each(sequences.indices, encoder.forward(sequences, attention: capture, threads: threads))
             return
         }
         // Contiguous parts with about equal work (the batch is ordered by length). Dense layers cost
@@ -143,11 +169,11 @@ public final class TextClassifier {
         nonisolated(unsafe) let workers = self.workers
         nonisolated(unsafe) let each = each
         DispatchQueue.concurrentPerform(iterations: ranges.count) { part in
-            each(ranges[part], workers[part].forward(Array(sequences[ranges[part]]), captureCLSAttention: explain))
+            each(ranges[part], workers[part].forward(Array(sequences[ranges[part]]), attention: capture))
         }
     }
 
-    private func pool(_ output: EncoderOutput, sequence: Int, pooling: HeadConfig.Pooling) -> [Float] {
+    func pool(_ output: EncoderOutput, sequence: Int, pooling: HeadConfig.Pooling) -> [Float] {
         let width = encoder.config.hiddenSize
         let start = output.rowOffsets[sequence] * width
         let cls = Array(output.lastHiddenState[start..<(start + width)])
@@ -171,7 +197,7 @@ public final class TextClassifier {
     }
 
     /// Every head's prediction; `pooled` keeps the pooled vectors the heads read.
-    private func predict(output: EncoderOutput, sequence: Int, pooled: inout [HeadConfig.Pooling: [Float]]) -> [HeadPrediction] {
+    func predict(output: EncoderOutput, sequence: Int, pooled: inout [HeadConfig.Pooling: [Float]]) -> [HeadPrediction] {
         encoder.weights.heads.map { head in
             let vector = pooled[head.config.pooling] ?? pool(output, sequence: sequence, pooling: head.config.pooling)
             pooled[head.config.pooling] = vector
@@ -184,30 +210,6 @@ public final class TextClassifier {
             return HeadPrediction(name: head.config.name, labels: head.config.labels, logits: logits,
                                   probabilities: exps.map { $0 / total })
         }
-    }
-
-    /// Merges token attention into words: a token that starts with the continuing-subword
-    /// prefix (`##`) belongs to the word before it.
-    private func explanation(text: String, encoding: Encoding, attention: [Float]) -> [WordWeight] {
-        let scalars = Array(text.unicodeScalars)
-        let prefix = tokenizer.options.continuingSubwordPrefix
-        var words: [(range: Range<Int>, weight: Float)] = []
-        for token in 1..<max(1, encoding.count - 1) {
-            let range = encoding.scalarRange(of: token)
-            let isContinuation = !prefix.isEmpty && (tokenizer.vocabulary.token(for: encoding.ids[token])?.hasPrefix(prefix) ?? false)
-            if isContinuation, let last = words.indices.last {
-                words[last].range = words[last].range.lowerBound..<max(words[last].range.upperBound, range.upperBound)
-                words[last].weight += attention[token]
-            } else {
-                words.append((range, attention[token]))
-            }
-        }
-        let total = words.reduce(0) { $0 + $1.weight }
-        return words.map { word in
-            let clamped = min(word.range.lowerBound, scalars.count)..<min(word.range.upperBound, scalars.count)
-            return WordWeight(word: String(String.UnicodeScalarView(scalars[clamped])),
-                              weight: total > 0 ? word.weight / total : 0, scalarRange: word.range)
-        }.sorted { $0.weight > $1.weight }
     }
 
     /// The `version` a classifier loaded from `folder` with `precision` would have on this CPU,
@@ -233,7 +235,7 @@ public final class TextClassifier {
 /// Slots written by concurrent workers, one slot each, read after they all finish.
 /// Raw storage rather than an array property: concurrent writes to one array, even
 /// to different elements, are overlapping accesses that Swift's exclusivity checks trap.
-private final class ResultSlots<Value>: @unchecked Sendable {
+final class ResultSlots<Value>: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<Value?>
     private let count: Int
 
