@@ -57,13 +57,16 @@ public actor AlertEvaluator {
     }
 
     let store: any AlertStore & StoryStore
+    /// Finds the evidence's words when an alert changes (nil: the words stored with each score).
+    let explainer: (any EvidenceExplainer)?
     /// How long a score number that is not visible is asked for again: longer than any scoring transaction.
     let unseenFor: Duration
     private var state: State?
     public private(set) var lastPass = PassStats()
 
-    public init(store: any AlertStore & StoryStore, unseenFor: Duration = .seconds(30)) {
+    public init(store: any AlertStore & StoryStore, explainer: (any EvidenceExplainer)? = nil, unseenFor: Duration = .seconds(30)) {
         self.store = store
+        self.explainer = explainer
         self.unseenFor = unseenFor
     }
 
@@ -138,10 +141,17 @@ public actor AlertEvaluator {
             }
         }
         let data = AlertPayload.threshold(transition, rule: pair.rule, metrics: metrics, evidence: evidence, stories: stories,
-                                          modelVersion: modelVersion, config: config)
+                                          words: await words(of: evidence, for: pair.rule), modelVersion: modelVersion, config: config)
         let targets = pair.rule.webhooks.isEmpty ? config.webhooks.map(\.id) : pair.rule.webhooks
         let messages = try transition.notification.map { try OutboxMessages.make($0, data: data, webhooks: targets, now: now) } ?? []
         return AlertWrite(alert: transition.alert, event: transition.event, details: try JSONText.encode(data), notifications: messages)
+    }
+
+    /// The evidence's words from the explainer, for the label the rule's metric reads. An explainer that
+    /// fails leaves the stored words: the alert is not held back for its evidence.
+    private func words(of evidence: [EntityObservation], for rule: AlertRule) async -> [Int64: EvidenceWords] {
+        guard let explainer, !evidence.isEmpty else { return [:] }
+        return (try? await explainer.words(for: evidence.map(\.itemID), towards: rule.metric.explainedLabel)) ?? [:]
     }
 
     /// A decayed-risk metric falls as time passes, so a rule that fires when it is low can start firing with no new mention.

@@ -5,10 +5,11 @@ import Store
 /// The `data` object of webhook messages and alert events (README, "Webhooks"), schema version 1.
 public enum AlertPayload {
     /// A threshold alert's data: rule, entity, value, thresholds, metrics and evidence.
-    /// `stories`: the evidence's stories, by id (empty when the rule counts items).
+    /// `stories`: the evidence's stories, by id (empty when the rule counts items). `words`: the evidence's
+    /// words by item id, where an `EvidenceExplainer` found them (else the words stored with the score).
     public static func threshold(_ transition: AlertStateMachine.Transition, rule: AlertRule, metrics: EntityMetrics,
-                                 evidence: [EntityObservation], stories: [Int64: StoryRecord], modelVersion: String,
-                                 config: MonitorConfig) -> [String: Any] {
+                                 evidence: [EntityObservation], stories: [Int64: StoryRecord], words: [Int64: EvidenceWords] = [:],
+                                 modelVersion: String, config: MonitorConfig) -> [String: Any] {
         let alert = transition.alert
         var thresholds: [String: Any] = ["minItems": rule.minItems]
         switch rule.threshold {
@@ -30,7 +31,10 @@ public enum AlertPayload {
             "startsAt": JSONText.timestamp(alert.startedAt),
             "endsAt": alert.state == .resolved ? alert.resolvedAt.map { JSONText.timestamp($0) as Any } ?? NSNull() : NSNull(),
             "modelVersion": modelVersion,
-            "evidence": evidence.map { rule.count == .stories ? Self.evidence(story: $0, stories[$0.story.id]) : Self.evidence($0) },
+            "evidence": evidence.map {
+                rule.count == .stories ? Self.evidence(story: $0, stories[$0.story.id], words: words[$0.itemID])
+                    : Self.evidence($0, words: words[$0.itemID])
+            },
         ]
     }
 
@@ -45,20 +49,22 @@ public enum AlertPayload {
         ]
     }
 
-    /// One evidence item: what drove the numbers.
-    static func evidence(_ item: EntityObservation) -> [String: Any] {
+    /// One evidence item: what drove the numbers. `words` (`wordsFor` the label they push towards) are the
+    /// explainer's when given, else the ones stored with the score (for the label the item was given).
+    static func evidence(_ item: EntityObservation, words: EvidenceWords? = nil) -> [String: Any] {
         let r = JSONText.rounded
         return [
             "itemId": item.itemID, "title": item.title, "link": item.link ?? NSNull(), "source": item.feedID,
             "published": JSONText.timestamp(item.publishedAt), "sentiment": r(item.sentiment), "risk": r(item.risk),
-            "label": item.label, "topic": item.topic ?? NSNull(), "words": Self.words(item.explanation),
+            "label": item.label, "topic": item.topic ?? NSNull(), "words": words?.words ?? Self.words(item.explanation),
+            "wordsFor": words?.label ?? item.label,
         ]
     }
 
     /// One story as evidence: its representative item (title, link, source, its score) and how far it spread.
     /// `observation` is the story's item that mentions the entity (its topic and words); `story` its row.
-    static func evidence(story observation: EntityObservation, _ story: StoryRecord?) -> [String: Any] {
-        var entry = evidence(observation)
+    static func evidence(story observation: EntityObservation, _ story: StoryRecord?, words: EvidenceWords? = nil) -> [String: Any] {
+        var entry = evidence(observation, words: words)
         let point = observation.story
         let r = JSONText.rounded
         entry["storyId"] = point.id

@@ -30,12 +30,13 @@ public struct AlertService: Service {
 
     public init(current: CurrentConfig, store: any AlertStore & StoryStore & ClusterStore, modelVersion: String, scoresWritten: PipelineSignal,
                 outboxWritten: PipelineSignal, time: any TimeSource = SystemTime(), minimumGap: Duration = .milliseconds(250),
-                idleTick: Duration = .seconds(2), storage: StorageHealth = StorageHealth(), instanceID: String, logger: Logger) {
+                idleTick: Duration = .seconds(2), storage: StorageHealth = StorageHealth(), explainer: (any EvidenceExplainer)? = nil,
+                instanceID: String, logger: Logger) {
         self.storage = storage
         self.roles = store
         self.instanceID = instanceID
         self.current = current
-        self.evaluator = AlertEvaluator(store: store)
+        self.evaluator = AlertEvaluator(store: store, explainer: explainer)
         self.modelVersion = modelVersion
         self.scoresWritten = scoresWritten
         self.outboxWritten = outboxWritten

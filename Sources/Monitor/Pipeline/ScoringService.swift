@@ -138,6 +138,16 @@ public final class ScoringService: Service, @unchecked Sendable {
         }
     }
 
+    /// Explains texts by occlusion on the inference queue (between two batches): for alert evidence.
+    /// `label`: the sentiment label to explain; nil, the label the model gives.
+    public func explain(_ texts: [String], towards label: String?) async -> [Explanation?] {
+        await withCheckedContinuation { continuation in
+            inference.async { [self] in
+                continuation.resume(returning: classifier.classify(texts, explain: .occlusion, label: label).map(\.explanation))
+            }
+        }
+    }
+
     /// One batch's scores and mentions in one transaction (finished even when the service is stopping).
     private func write(_ scored: [ScoredItem], of batch: ClaimedBatch, started: ContinuousClock.Instant,
                        config: MonitorConfig) async throws {
