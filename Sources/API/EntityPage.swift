@@ -67,15 +67,9 @@ enum EntityPage {
             html += "<tr><td data-label=\"published\">\(HTMLPage.time(o.publishedAt))</td><td data-label=\"item\" class=\"wrap\">\(HTMLPage.itemLink(o.title, o.link)) <span class=\"muted small\">#\(o.itemID)</span></td>"
             html += "<td data-label=\"source\">\(HTMLPage.esc(o.feedID))</td><td data-label=\"label\" class=\"\(labelClass)\">\(HTMLPage.esc(o.label))</td>"
             html += "<td data-label=\"sentiment\">\(String(format: "%+.2f", o.sentiment))</td><td data-label=\"risk\">\(String(format: "%.2f", o.risk))</td>"
-            html += "<td data-label=\"topic\">\(HTMLPage.esc(o.topic ?? "—"))</td><td data-label=\"words\" class=\"muted wrap\">\(HTMLPage.esc(words(o.explanation).joined(separator: ", ")))</td></tr>"
+            html += "<td data-label=\"topic\">\(HTMLPage.esc(o.topic ?? "—"))</td><td data-label=\"words\" class=\"muted wrap\">\(HTMLPage.esc(o.words.prefix(5).joined(separator: ", ")))</td></tr>"
         }
         html += "</tbody></table>"
         return APIRoutes.text(HTMLPage.page(title: "\(e.symbol) · FinSent Monitor", firing: firing, body: html), type: "text/html; charset=utf-8")
-    }
-
-    /// The stored explanation's top words ([{"word", "weight"}], strongest first).
-    static func words(_ explanation: String?) -> [String] {
-        guard let explanation, let list = try? JSONSerialization.jsonObject(with: Data(explanation.utf8)) as? [[String: Any]] else { return [] }
-        return list.prefix(5).compactMap { $0["word"] as? String }
     }
 }

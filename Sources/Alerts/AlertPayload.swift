@@ -56,7 +56,7 @@ public enum AlertPayload {
         return [
             "itemId": item.itemID, "title": item.title, "link": item.link ?? NSNull(), "source": item.feedID,
             "published": JSONText.timestamp(item.publishedAt), "sentiment": r(item.sentiment), "risk": r(item.risk),
-            "label": item.label, "topic": item.topic ?? NSNull(), "words": words?.words ?? Self.words(item.explanation),
+            "label": item.label, "topic": item.topic ?? NSNull(), "words": words?.words ?? item.words,
             "wordsFor": words?.label ?? item.label,
         ]
     }
@@ -88,12 +88,6 @@ public enum AlertPayload {
             entry["lastSeen"] = JSONText.timestamp(observation.publishedAt)
         }
         return entry
-    }
-
-    /// The words of a stored explanation (JSON [{"word": …, "weight": …}]).
-    public static func words(_ explanation: String?) -> [String] {
-        guard let explanation, let list = try? JSONSerialization.jsonObject(with: Data(explanation.utf8)) as? [[String: Any]] else { return [] }
-        return list.compactMap { $0["word"] as? String }
     }
 
     /// The riskiest items of the window ending at `now` (riskiest first, then newest); when rules count

@@ -11,7 +11,7 @@ top k shown words:
 
 against k random words (mean of 5 seeded draws, any word) and an occlusion search that looks for
 the k words whose removal lowers p(label) most (any word, filler included): every subset of k words
-for k ≤ 3 when there are at most 5,000 subsets, else a beam search (width 20). Words are the runs of
+when there are at most 5,000 subsets (k ≤ 3 on every tweet), else a beam search (width 5). Words are the runs of
 characters between white space, as the engine shows them; a removed word takes its punctuation
 with it. Texts are what monitord reads (URLs removed, ScoringService.text).
 
@@ -134,7 +134,7 @@ def search(engine, cases, k):
             scored.setdefault(c["id"], []).append((p, subset))
         for cid, options in scored.items():
             options.sort(key=lambda o: o[0])
-            beams[cid] = [s for _, s in options[:20]]
+            beams[cid] = [s for _, s in options[:5]]
             best[cid] = options[0][0]
     return [c["p"] - best[c["id"]] for c in cases]
 
@@ -151,21 +151,24 @@ def main():
     parser.add_argument("--limit", type=int, default=0, help="only the first N non-neutral texts")
     parser.add_argument("--runs", type=int, default=3, help="timing runs per method (best is kept)")
     parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
+    parser.add_argument("--no-search", action="store_true", help="skip the occlusion search (it depends on the model only)")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated methods the engine knows")
     args = parser.parse_args()
     engine = Engine(args.monitorctl, args.model)
+    methods = args.methods.split(",")
 
     texts = dev_texts(args.split)
-    explained = {m: engine.score(texts, m) for m in METHODS}
+    explained = {m: engine.score(texts, m) for m in methods}
     cases = []
     for i, text in enumerate(texts):
-        row = explained["occlusion"][i]
+        row = explained[methods[0]][i]
         label = row["heads"]["sentiment"]["label"]
         if label == "neutral" or not text.strip():
             continue
         spans = words_of(text)
         case = {"id": i, "text": text, "label": label, "p": row["heads"]["sentiment"]["scores"][label], "spans": spans, "ranked": {}}
         index = {s: j for j, s in enumerate(spans)}
-        for m in METHODS:
+        for m in methods:
             words = explained[m][i]["explanation"]["words"]
             shown = [w for w in words if w["shown"] and (w["start"], w["end"]) in index]
             case["ranked"][m] = [index[(w["start"], w["end"])] for w in shown]  # in the engine's rank order
@@ -179,7 +182,7 @@ def main():
         perturbed, owners = [], []
         for c in cases:
             n = len(c["spans"])
-            choices = {m: set(c["ranked"][m][:k]) for m in METHODS}
+            choices = {m: set(c["ranked"][m][:k]) for m in methods}
             for seed in range(5):
                 choices[f"random{seed}"] = set(random.Random(seed * 1000 + c["id"]).sample(range(n), min(k, n)))
             for name, chosen in choices.items():
@@ -192,16 +195,19 @@ def main():
             sums.setdefault((name, measure), []).append(c["p"] - p)
         for (name, measure), values in sums.items():
             results.setdefault(name, {})[f"{measure}@{k}"] = mean(values)
-        results.setdefault("occlusion search", {})[f"comprehensiveness@{k}"] = mean(search(engine, cases, k))
+        if not args.no_search:
+            results.setdefault("occlusion search", {})[f"comprehensiveness@{k}"] = mean(search(engine, cases, k))
         print(f"k={k} done", file=sys.stderr)
 
     plain = engine.seconds(texts, None, args.runs)
-    cost = {m: (engine.seconds(texts, m, args.runs) - plain) / len(texts) * 1000 for m in METHODS}
-    oracle = results["occlusion search"]["comprehensiveness@3"]
+    cost = {m: (engine.seconds(texts, m, args.runs) - plain) / len(texts) * 1000 for m in methods}
+    oracle = results.get("occlusion search", {}).get("comprehensiveness@3", float("nan"))
     print(f"\n{args.split} dev, {len(cases)} texts labelled negative or positive; scoring alone {plain / len(texts) * 1000:.3f} ms/item\n")
     print("| method | comp. k=1 | comp. k=3 | comp. k=5 | suff. k=1 | suff. k=3 | suff. k=5 | comp. k=3 / search | extra ms/item |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name in ["random"] + METHODS + ["occlusion search"]:
+    for name in ["random"] + methods + ["occlusion search"]:
+        if name not in results:
+            continue
         r = results[name]
         cells = [f"{r.get(f'comprehensiveness@{k}', float('nan')):.3f}" for k in KS]
         cells += [f"{r[f'sufficiency@{k}']:.3f}" if f"sufficiency@{k}" in r else "—" for k in KS]

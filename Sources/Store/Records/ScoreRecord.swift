@@ -121,4 +121,10 @@ public struct EntityObservation: Sendable, Equatable {
     }
 
     public var isNegative: Bool { label == "negative" }
+
+    /// The stored explanation's words, strongest first (`explanation` is JSON [{"word": …, "weight": …}]).
+    public var words: [String] {
+        guard let explanation, let list = try? JSONSerialization.jsonObject(with: Data(explanation.utf8)) as? [[String: Any]] else { return [] }
+        return list.compactMap { $0["word"] as? String }
+    }
 }
