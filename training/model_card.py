@@ -9,7 +9,8 @@ import json
 import sys
 from pathlib import Path
 
-TARGETS = {"twitter_sentiment_dev": ("weighted F1", 0.88), "phrasebank_valid": ("weighted F1", 0.85), "twitter_topic_dev": ("accuracy", 0.85)}
+# The targets of issue 16 (the first model's were 0.88, 0.85 and 0.85); expected calibration error ≤ 0.03 besides.
+TARGETS = {"twitter_sentiment_dev": ("weighted F1", 0.885), "phrasebank_valid": ("weighted F1", 0.87), "twitter_topic_dev": ("accuracy", 0.90)}
 TITLES = {
     "twitter_sentiment_dev": "Twitter Financial News Sentiment, dev split (10% of train, stratified, seeded)",
     "phrasebank_valid": "Financial PhraseBank, `phrasebank_valid.jsonl`",
@@ -62,7 +63,7 @@ def main() -> None:
     rows = [["dev set", "metric", "target", "this model"]]
     for name, (metric, target) in TARGETS.items():
         value = dev[name]["weighted_f1" if metric == "weighted F1" else "accuracy"]
-        rows.append([TITLES[name].split(",")[0], metric, f"≥ {target:.2f}", f"**{value:.4f}**" + ("" if value >= target else f" (short by {target - value:.4f})")])
+        rows.append([TITLES[name].split(",")[0], metric, f"≥ {target:.3f}" if round(target * 1000) % 10 else f"≥ {target:.2f}", f"**{value:.4f}**" + ("" if value >= target else f" (short by {target - value:.4f})")])
     history = [["epoch", "sentiment loss", "topic loss", "Twitter sentiment wF1", "PhraseBank wF1", "topic accuracy", "seconds"]] + [
         [str(h["epoch"]), f"{h['train_loss']['sentiment']:.4f}" if h["train_loss"] else "-", f"{h['train_loss']['topic']:.4f}" if h["train_loss"] else "-",
          f"{h['dev']['twitter_sentiment_dev']['weighted_f1']:.4f}", f"{h['dev']['phrasebank_valid']['weighted_f1']:.4f}",
@@ -80,9 +81,16 @@ University). For commercial use, retrain without PhraseBank, which takes one com
 
 and point `model` in config.json at `models/finsent-minilm-mit`. Only the MIT-licensed Twitter sets
 go into that model.""")
+    pick = ("""**Which to pick**: this model if FinSent Monitor is used commercially (the default,
+`models/finsent-minilm`, was also trained on Financial PhraseBank, which is non-commercial); the
+default otherwise: PhraseBank teaches it the investor's reading of news sentences, and the figures
+above show what that is worth on each dev set.""" if mit else """**Which to pick**: this model for research, evaluation and internal non-commercial use;
+`models/finsent-minilm-mit` (trained without PhraseBank, its own card gives its figures) for
+commercial use.""")
+    phrasebank_rows = "not used" if mit else str(m['train_rows']['phrasebank'])
     card = f"""# {folder.name}
 
-FinSent Monitor's default classifier: one MiniLM encoder pass, mean pooling, two linear heads.
+FinSent Monitor's {'classifier trained on MIT-licensed data only' if mit else 'default classifier'}: one MiniLM encoder pass, mean pooling, two linear heads.
 
 | | |
 | --- | --- |
@@ -127,9 +135,11 @@ valid together; topic: Twitter topic dev). The ECE figures above show the effect
 | --- | --- | --- |
 | Twitter Financial News Sentiment (zeroshot, train split minus our dev split) | {m['train_rows']['twitter_sentiment']} | MIT (tweet texts remain subject to X/Twitter's terms) |
 | Twitter Financial News Topic (zeroshot, train split minus our dev split) | {m['train_rows']['twitter_topic']} | MIT (same) |
-| Financial PhraseBank v1.0 (Malo et al. 2014), `phrasebank_train.jsonl` | {m['train_rows']['phrasebank']} | CC BY-NC-SA 3.0 |
+| Financial PhraseBank v1.0 (Malo et al. 2014), `phrasebank_train.jsonl` | {phrasebank_rows} | CC BY-NC-SA 3.0 |
 
 {licence}
+
+{pick}
 
 The base model all-MiniLM-L6-v2 is Apache-2.0.
 
@@ -152,6 +162,13 @@ The base model all-MiniLM-L6-v2 is Apache-2.0.
   training rows), which are the least reliable.
 - It is a screening signal for analysts, not investment advice; alerts built on it should be
   checked against the evidence they list.
+
+## Explanations
+
+FinSent Monitor explains the sentiment label shown (the negative class where risk is explained)
+with the words that pushed the text towards it: attention for every scored item, greedy occlusion
+for `monitorctl explain` and alert evidence. How faithful each is on these dev sets, and at what
+cost, is measured by `tools/explain/faithfulness.py` (FinSent's README, "Explanations").
 """
     (folder / "README.md").write_text(card)
     print(f"wrote {folder / 'README.md'}")
