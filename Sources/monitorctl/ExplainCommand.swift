@@ -40,10 +40,11 @@ struct ExplainCommand: AsyncParsableCommand {
         let classifier = try loadClassifier(folder: model ?? config.model, threads: config.engine.threads, maxLength: config.engine.maxLength,
                                             precision: precision.choice(config))
         guard let result = classifier.classify([text], explain: method).first, let explanation = result.explanation else {
+            printError("monitorctl: \(classifier.folder) has no classification head to explain")
             throw ExitCode.failure
         }
         // Risk is P(negative) × severity: when the label shown is not negative, what drove the risk is asked separately.
-        let riskExplanation = explanation.label == "negative" || classifier.heads.first?.labels.contains("negative") != true
+        let riskExplanation = explanation.label == "negative" || result[head: explanation.head]?.labels.contains("negative") != true
             ? explanation : classifier.classify([text], explain: method, label: "negative").first?.explanation ?? explanation
         let weight = feed.flatMap { f in config.feeds.first { $0.id == f }?.weight } ?? 1
         let score = ItemScore(result, settings: config.risk, sourceWeight: weight)

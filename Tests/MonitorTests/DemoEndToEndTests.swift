@@ -87,6 +87,7 @@ struct DemoEndToEndTests {
         let explain = try await runProduct("monitorctl", ["explain", String(itemID), "--config", config, "--format", "json"], environment: environment)
         let explained = try #require(try JSONSerialization.jsonObject(with: Data(explain.stdout.utf8)) as? [String: Any], "\(explain.stderr)")
         #expect(explained["label"] as? String == "negative" && !((explained["words"] as? [Any]) ?? []).isEmpty)
+        #expect(explained["method"] as? String == "occlusion", "explain weighs words by occlusion unless told otherwise")
         let rescore = try await runProduct("monitorctl", ["rescore", "--config", config, "--model", repositoryRoot.appendingPathComponent(".cache/minilm-cls").path],
                                            environment: environment, timeout: .seconds(120))
         #expect(rescore.status == 0 && rescore.stdout.contains("rescored") && !rescore.stdout.contains("rescored 0 "), "\(rescore.stdout)\(rescore.stderr)")

@@ -70,7 +70,7 @@ extension TextClassifier {
 
     /// The words with their contributions: `first` (occlusion's chosen words, in order), then the rest,
     /// largest first. Attention shares add up to 1; occlusion keeps probability units.
-    func explanation(_ method: ExplanationMethod, head: Int, label: Int, text: String, words: TextWords,
+    func explanation(_ method: ExplanationMethod, head: Int, label: Int, words: TextWords,
                      contributions: [Float], first: [Int] = []) -> Explanation {
         let total = contributions.reduce(0) { $0 + abs($1) }
         let scale: Float = method == .occlusion || total == 0 ? 1 : 1 / total

@@ -87,7 +87,7 @@ public final class TextClassifier {
             if explain == .attention, let explained {
                 let target = self.target(label, of: predictions[explained])
                 let words = TextWords(text: texts[index], encoding: encoding)
-                explanation = self.explanation(.attention, head: explained, label: target, text: texts[index], words: words,
+                explanation = self.explanation(.attention, head: explained, label: target, words: words,
                                                contributions: self.attentionShares(words, attention: output.attention![row]))
             }
             if explain == .occlusion { encodings[index] = encoding }
@@ -103,8 +103,7 @@ public final class TextClassifier {
             let (weights, chosen) = occlusion(words, ids: encodings[index]!.ids, head: explained, label: target,
                                               probability: result.heads[explained].probabilities[target], rounds: Self.occlusionRounds)
             return Classification(heads: result.heads,
-                                  explanation: explanation(.occlusion, head: explained, label: target, text: texts[index],
-                                                           words: words, contributions: weights, first: chosen),
+                                  explanation: explanation(.occlusion, head: explained, label: target, words: words, contributions: weights, first: chosen),
                                   embedding: result.embedding)
         }
     }
