@@ -73,4 +73,27 @@ struct ScoreCommandTests {
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("auto") && bad.stderr.contains("int8") && bad.stderr.contains("f32"), "\(bad.stderr)")
     }
+
+    @Test("explain TEXT shows signed words for and against the label shown, and risk's words when the label is not negative")
+    func explainText() async throws {
+        let model = repositoryRoot.appendingPathComponent("models/finsent-minilm").path
+        let text = "Contoso beats earnings estimates but warns of weaker demand"
+        let table = try await runProduct("monitorctl", ["explain", "--model", model, "--precision", "f32", text],
+                                         environment: ["NO_COLOR": "1"])
+        #expect(table.status == 0, "stderr: \(table.stderr)")
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        let towards = try #require(lines.first { $0.hasPrefix("for positive: ") })
+        #expect(towards.hasPrefix("for positive: beats +"), "\(towards)")
+        let against = try #require(lines.first { $0.hasPrefix("against positive: ") })
+        #expect(against.contains("warns -"), "\(against)")
+        let risk = try #require(lines.first { $0.hasPrefix("for negative (risk): ") })
+        #expect(risk.contains("warns +"), "\(risk)")
+        #expect(!(towards + against + risk).contains(" of ") && !(towards + against).contains("but "), "no filler listed")
+        let json = try await runProduct("monitorctl", ["explain", "--model", model, "--precision", "f32", "--format", "json", text])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")
+        #expect(document["method"] as? String == "occlusion" && document["label"] as? String == "positive")
+        let words = try #require(document["words"] as? [[String: Any]]), opposed = try #require(document["against"] as? [[String: Any]])
+        #expect(words.allSatisfy { ($0["weight"] as? Double ?? 0) > 0 } && opposed.allSatisfy { ($0["weight"] as? Double ?? 0) < 0 })
+        #expect((document["riskWords"] as? [[String: Any]])?.first?["word"] as? String == "warns")
+    }
 }
