@@ -141,14 +141,16 @@ public actor AlertEvaluator {
             }
         }
         let data = AlertPayload.threshold(transition, rule: pair.rule, metrics: metrics, evidence: evidence, stories: stories,
-                                          words: await words(of: evidence, for: pair.rule), modelVersion: modelVersion, config: config)
+                                          words: transition.notification == nil ? [:] : await words(of: evidence, for: pair.rule),
+                                          modelVersion: modelVersion, config: config)
         let targets = pair.rule.webhooks.isEmpty ? config.webhooks.map(\.id) : pair.rule.webhooks
         let messages = try transition.notification.map { try OutboxMessages.make($0, data: data, webhooks: targets, now: now) } ?? []
         return AlertWrite(alert: transition.alert, event: transition.event, details: try JSONText.encode(data), notifications: messages)
     }
 
-    /// The evidence's words from the explainer, for the label the rule's metric reads. An explainer that
-    /// fails leaves the stored words: the alert is not held back for its evidence.
+    /// The evidence's words from the explainer, for the label the rule's metric reads: asked only for a
+    /// transition that sends a message (the others keep the stored words). An explainer that fails
+    /// leaves the stored words: the alert is not held back for its evidence.
     private func words(of evidence: [EntityObservation], for rule: AlertRule) async -> [Int64: EvidenceWords] {
         guard let explainer, !evidence.isEmpty else { return [:] }
         return (try? await explainer.words(for: evidence.map(\.itemID), towards: rule.metric.explainedLabel)) ?? [:]

@@ -61,7 +61,7 @@ struct EvidenceWordsTests {
     @Test("a negative-share alert's evidence shows, for each item, the words occlusion finds pushed it towards negative")
     func occlusion() async throws {
         let classifier = try TextClassifier(folder: repositoryRoot.appendingPathComponent("models/finsent-minilm").path, threads: 2, precision: .f32)
-        let expected = classifier.classify(texts, explain: .occlusion, label: "negative").map { $0.explanation!.evidence.prefix(8).map(\.word) }
+        let expected = classifier.classify(texts, explain: .occlusion, label: "negative", rounds: OcclusionEvidence.rounds).map { $0.explanation!.evidence.prefix(8).map(\.word) }
         let scoring = ScoringService(current: CurrentConfig(try config()), store: try makeStore(), classifier: classifier,
                                      itemsStored: PipelineSignal(), scoresWritten: PipelineSignal(), backlog: ScoringBacklog(),
                                      stats: PipelineStats(database: "test"), instanceID: "test", logger: quietLogger)

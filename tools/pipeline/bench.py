@@ -118,6 +118,8 @@ def serve_validated(on_request) -> http.server.ThreadingHTTPServer:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--items", type=int, default=10_000)
+    p.add_argument("--release", type=Path, default=ROOT / ".build" / "release",
+                   help="folder with monitord and monitorctl (another build, to compare two versions on one machine)")
     p.add_argument("--feeds", type=int, default=20)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--batch", type=int, default=32)
@@ -130,7 +132,7 @@ def main() -> None:
     p.add_argument("--warm", type=int, default=0,
                    help="measure from the Nth score on (the window then already holds N items: --items 20000 --warm 10000)")
     args = p.parse_args()
-    release = ROOT / ".build" / "release"
+    release = args.release
     for binary in ["monitord", "monitorctl"]:
         if not (release / binary).exists():
             sys.exit(f"error: {release / binary} missing; run swift build -c release first")

@@ -139,11 +139,12 @@ public final class ScoringService: Service, @unchecked Sendable {
     }
 
     /// Explains texts by occlusion on the inference queue (between two batches): for alert evidence.
-    /// `label`: the sentiment label to explain; nil, the label the model gives.
-    public func explain(_ texts: [String], towards label: String?) async -> [Explanation?] {
+    /// `label`: the sentiment label to explain; nil, the label the model gives. `rounds`: how many
+    /// words are chosen by search (the top 3 are the same whatever the rounds; each costs a pass per word).
+    public func explain(_ texts: [String], towards label: String?, rounds: Int) async -> [Explanation?] {
         await withCheckedContinuation { continuation in
             inference.async { [self] in
-                continuation.resume(returning: classifier.classify(texts, explain: .occlusion, label: label).map(\.explanation))
+                continuation.resume(returning: classifier.classify(texts, explain: .occlusion, label: label, rounds: rounds).map(\.explanation))
             }
         }
     }

@@ -27,15 +27,26 @@ extension TextClassifier {
         return shares
     }
 
-    /// Greedy occlusion. Round 1 removes each word the model read on its own: every word's signed
+    /// At most this many words of one text are tried by occlusion (`occlusion`).
+    static var occlusionCandidates: Int { 32 }
+
+    /// Greedy occlusion. Round 1 removes each word the model read on its own (or, past
+    /// `occlusionCandidates` words, the shown words with the most attention; the others keep weight 0): every word's signed
     /// contribution is how far the label's probability falls without it. Each later round keeps the
     /// words chosen so far removed and removes each remaining shown word besides; the one that lowers
     /// the probability most is chosen, weighted by that further fall (so the chosen words' weights add
     /// up to the fall when they are all removed). Filler is never chosen. Every round is one batch.
     /// Returns each word's weight and the chosen words in the order they were chosen.
     func occlusion(_ words: TextWords, ids: [Int32], head: Int, label: Int, probability: Float,
-                   rounds: Int) -> (weights: [Float], chosen: [Int]) {
-        let read = words.encodedWords.sorted()
+                   rounds: Int, attention: [Float]) -> (weights: [Float], chosen: [Int]) {
+        var read = words.encodedWords.sorted()
+        if read.count > Self.occlusionCandidates {
+            // A long text (a news item with its summary): its shown words with the most attention, so one
+            // text costs at most occlusionCandidates passes per round, not one per word of its 128 tokens.
+            let shares = attentionShares(words, attention: attention)
+            read = Array(read.filter { FillerWords.isShown(words.shown[$0]) }.sorted { shares[$0] > shares[$1] }
+                .prefix(Self.occlusionCandidates)).sorted()
+        }
         var weights = [Float](repeating: 0, count: words.count)
         var chosen: [Int] = []
         var removed = Set<Int>(), current = probability

@@ -74,13 +74,15 @@ public final class TextClassifier {
 
     /// Classifies texts with every head, in batches of up to `batchSize` texts of similar length.
     /// `explain`: also explain, by that method, the label the explained head (`sentiment`, else the
-    /// first) gave, or `label` of that head when given (risk explains `negative`).
+    /// first) gave, or `label` of that head when given (risk explains `negative`). `rounds`: how many
+    /// words occlusion chooses by search (each round costs a forward pass per word).
     public func classify(_ texts: [String], batchSize: Int = 32, explain: ExplanationMethod? = nil,
-                         label: String? = nil) -> [Classification] {
+                         label: String? = nil, rounds: Int = TextClassifier.occlusionRounds) -> [Classification] {
         let results = ResultSlots<Classification>(count: texts.count)
         let encodings = ResultSlots<Encoding>(count: explain == .occlusion ? texts.count : 0)
         let explained = explainedHead
-        run(texts, batchSize: batchSize, capture: explain == .attention ? attentionCapture : .none) { index, encoding, output, row in
+        let attention = ResultSlots<[Float]>(count: explain == .occlusion ? texts.count : 0)
+        run(texts, batchSize: batchSize, capture: explain == nil ? .none : attentionCapture) { index, encoding, output, row in
             var pooled: [HeadConfig.Pooling: [Float]] = [:]
             let predictions = self.predict(output: output, sequence: row, pooled: &pooled)
             var explanation: Explanation?
@@ -90,7 +92,10 @@ public final class TextClassifier {
                 explanation = self.explanation(.attention, head: explained, label: target, words: words,
                                                contributions: self.attentionShares(words, attention: output.attention![row]))
             }
-            if explain == .occlusion { encodings[index] = encoding }
+            if explain == .occlusion {
+                encodings[index] = encoding
+                attention[index] = output.attention?[row] ?? [Float](repeating: 0, count: encoding.count)
+            }
             let embedding = pooled[.mean] ?? self.pool(output, sequence: row, pooling: .mean)
             results[index] = Classification(heads: predictions, explanation: explanation, embedding: embedding)
         }
@@ -101,14 +106,15 @@ public final class TextClassifier {
             let target = self.target(label, of: result.heads[explained])
             let words = TextWords(text: texts[index], encoding: encodings[index]!)
             let (weights, chosen) = occlusion(words, ids: encodings[index]!.ids, head: explained, label: target,
-                                              probability: result.heads[explained].probabilities[target], rounds: Self.occlusionRounds)
+                                              probability: result.heads[explained].probabilities[target], rounds: rounds,
+                                              attention: attention[index]!)
             return Classification(heads: result.heads,
                                   explanation: explanation(.occlusion, head: explained, label: target, words: words, contributions: weights, first: chosen),
                                   embedding: result.embedding)
         }
     }
 
-    /// How many words occlusion chooses by search (`occlusion`): alert evidence and `explain` show up to five.
+    /// How many words occlusion chooses by search by default (`explain` shows five).
     public static let occlusionRounds = 5
 
     /// One vector per text: the mean of its token states (`mean`, as sentence-transformers), [CLS]'s state, or the pooler output.
