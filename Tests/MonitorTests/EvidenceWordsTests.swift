@@ -77,6 +77,28 @@ struct EvidenceWordsTests {
         #expect(evidence[texts[0]]?.words.contains("warns") == true)
     }
 
+    @Test("at most `budget` items a minute are explained; one explained before costs nothing; the budget comes back after a minute")
+    func budget() async throws {
+        let classifier = try TextClassifier(folder: repositoryRoot.appendingPathComponent("models/finsent-minilm").path, threads: 2, precision: .f32)
+        let scoring = ScoringService(current: CurrentConfig(try config()), store: try makeStore(), classifier: classifier,
+                                     itemsStored: PipelineSignal(), scoresWritten: PipelineSignal(), backlog: ScoringBacklog(),
+                                     stats: PipelineStats(database: "test"), instanceID: "test", logger: quietLogger)
+        let store = try await store(), time = ManualTime()
+        let evidence = OcclusionEvidence(store: store, scoring: scoring, time: time, budget: 1)
+        let one = try await store.item(id: 1), two = try await store.item(id: 2)
+        #expect(one != nil && two != nil)
+        let first = try await evidence.words(for: [1, 2], towards: "negative")
+        #expect(Array(first.keys) == [1], "one item within the budget; the other keeps its stored words")
+        let again = try await evidence.words(for: [1], towards: "negative")
+        #expect(again == first, "explained before: no budget spent")
+        time.advance(by: 59)
+        let early = try await evidence.words(for: [2], towards: "negative")
+        #expect(early.isEmpty, "the minute has not passed")
+        time.advance(by: 1)
+        let later = try await evidence.words(for: [2], towards: "negative")
+        #expect(later.keys.contains(2))
+    }
+
     @Test("without an explainer, or when it fails, the evidence keeps the words stored with the score")
     func storedWords() async throws {
         struct Failing: EvidenceExplainer {

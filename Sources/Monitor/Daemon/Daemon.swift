@@ -118,7 +118,7 @@ public enum Daemon {
                                      logger: Logger(label: "scoring"))
         let alerts = AlertService(current: current, store: store, modelVersion: classifier.version, scoresWritten: scoresWritten,
                                   outboxWritten: outboxWritten, time: time, storage: stats.storage,
-                                  explainer: OcclusionEvidence(store: store, scoring: scoring), instanceID: id, logger: Logger(label: "alerts"))
+                                  explainer: OcclusionEvidence(store: store, scoring: scoring, time: time), instanceID: id, logger: Logger(label: "alerts"))
         let api = APIRoutes.application(
             .init(current: current, store: store, stats: stats, backlog: backlog, modelVersion: classifier.version, instanceID: id),
             host: config.api.host, port: config.api.port, logger: Logger(label: "api"), onRunning: { listeningNow.finish() })
