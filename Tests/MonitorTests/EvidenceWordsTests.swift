@@ -44,6 +44,15 @@ struct EvidenceWordsTests {
         return config
     }
 
+    /// A scorer with the shipped model (F32), whose inference queue the explainer uses; its own store is not read.
+    /// Loaded off the cooperative pool (`offPool`), where it would hold up the timing tests beside it.
+    func scoringService() throws -> ScoringService {
+        let classifier = try TextClassifier(folder: repositoryRoot.appendingPathComponent("models/finsent-minilm").path, threads: 2, precision: .f32)
+        return ScoringService(current: CurrentConfig(try config()), store: try makeStore(), classifier: classifier,
+                              itemsStored: PipelineSignal(), scoresWritten: PipelineSignal(), backlog: ScoringBacklog(),
+                              stats: PipelineStats(database: "test"), instanceID: "test", logger: quietLogger)
+    }
+
     /// The firing message's evidence: words and wordsFor by title.
     func evidence(_ explainer: (any EvidenceExplainer)?) async throws -> [String: (words: [String], wordsFor: String)] {
         let store = try await store()
@@ -60,11 +69,12 @@ struct EvidenceWordsTests {
 
     @Test("a negative-share alert's evidence shows, for each item, the words occlusion finds pushed it towards negative")
     func occlusion() async throws {
-        let classifier = try TextClassifier(folder: repositoryRoot.appendingPathComponent("models/finsent-minilm").path, threads: 2, precision: .f32)
-        let expected = classifier.classify(texts, explain: .occlusion, label: "negative", rounds: OcclusionEvidence.rounds).map { $0.explanation!.evidence.prefix(8).map(\.word) }
-        let scoring = ScoringService(current: CurrentConfig(try config()), store: try makeStore(), classifier: classifier,
-                                     itemsStored: PipelineSignal(), scoresWritten: PipelineSignal(), backlog: ScoringBacklog(),
-                                     stats: PipelineStats(database: "test"), instanceID: "test", logger: quietLogger)
+        let texts = self.texts
+        let (scoring, expected) = try await offPool { [self] in
+            let scoring = try scoringService()
+            return (scoring, scoring.classifier.classify(texts, explain: .occlusion, label: "negative", rounds: OcclusionEvidence.rounds)
+                .map { $0.explanation!.evidence.prefix(8).map(\.word) })
+        }
         let store = try await store()
         let evidence = try await evidence(OcclusionEvidence(store: store, scoring: scoring))
         for (text, words) in zip(texts, expected) {
@@ -79,10 +89,7 @@ struct EvidenceWordsTests {
 
     @Test("at most `budget` items a minute are explained; one explained before costs nothing; the budget comes back after a minute")
     func budget() async throws {
-        let classifier = try TextClassifier(folder: repositoryRoot.appendingPathComponent("models/finsent-minilm").path, threads: 2, precision: .f32)
-        let scoring = ScoringService(current: CurrentConfig(try config()), store: try makeStore(), classifier: classifier,
-                                     itemsStored: PipelineSignal(), scoresWritten: PipelineSignal(), backlog: ScoringBacklog(),
-                                     stats: PipelineStats(database: "test"), instanceID: "test", logger: quietLogger)
+        let scoring = try await offPool { [self] in try scoringService() }
         let store = try await store(), time = ManualTime()
         let evidence = OcclusionEvidence(store: store, scoring: scoring, time: time, budget: 1)
         let one = try await store.item(id: 1), two = try await store.item(id: 2)

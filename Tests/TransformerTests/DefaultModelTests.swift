@@ -85,13 +85,16 @@ struct DefaultModelTests {
 @Suite("The shipped MIT-only model")
 struct MITModelTests {
     @Test("it loads with the same heads and calls unambiguous headlines right; its metrics file says it saw no PhraseBank")
-    func loadsAndLabels() throws {
+    func loadsAndLabels() async throws {
         let folder = URL(fileURLWithPath: defaultModelFolder).deletingLastPathComponent().appendingPathComponent("finsent-minilm-mit")
-        let classifier = try TextClassifier(folder: folder.path, threads: 2, precision: .f32)
-        #expect(classifier.heads.map(\.name) == ["sentiment", "topic"] && classifier.heads[1].labels.count == 20)
-        let results = classifier.classify(["Contoso shares plunge 25% as SEC opens fraud probe",
-                                           "Contoso beats earnings estimates and raises full-year guidance; shares jump 12%"])
-        #expect(results.map { $0[head: "sentiment"]?.label } == ["negative", "positive"])
+        let (heads, labels) = try await offPool {
+            let classifier = try TextClassifier(folder: folder.path, threads: 2, precision: .f32)
+            let results = classifier.classify(["Contoso shares plunge 25% as SEC opens fraud probe",
+                                               "Contoso beats earnings estimates and raises full-year guidance; shares jump 12%"])
+            return (classifier.heads, results.map { $0[head: "sentiment"]?.label })
+        }
+        #expect(heads.map(\.name) == ["sentiment", "topic"] && heads[1].labels.count == 20)
+        #expect(labels == ["negative", "positive"])
         let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("metrics.json"))) as? [String: Any]
         #expect(metrics?["mit_only"] as? Bool == true && (metrics?["train_rows"] as? [String: Int])?["phrasebank"] == 0)
     }

@@ -26,18 +26,22 @@ struct FillerWordsTests {
     }
 }
 
+/// The shipped model, loaded on a thread of its own (`offPool`): model work on the cooperative pool
+/// delays the timing tests that run beside it.
+func withShippedModel<T: Sendable>(_ work: @escaping @Sendable (TextClassifier) throws -> T) async throws -> T {
+    try await offPool { try work(try TextClassifier(folder: defaultModelFolder, maxLength: 128, threads: 2, precision: .f32)) }
+}
+
 @Suite("Explanations of the shipped model")
 struct ExplanationTests {
-    let classifier: TextClassifier
-
-    init() throws {
-        classifier = try TextClassifier(folder: defaultModelFolder, maxLength: 128, threads: 2, precision: .f32)
-    }
-
     @Test("occlusion explains the label shown with signed weights: whole words, the decisive word first, no filler shown")
-    func occlusion() throws {
+    func occlusion() async throws {
         let text = "Shares of $ACME plunge 38% as the SEC opens a fraud probe"
-        let result = try #require(classifier.classify([text], explain: .occlusion).first)
+        let (result, without) = try await withShippedModel { classifier in
+            let result = classifier.classify([text], explain: .occlusion)[0]
+            let chosen = result.explanation?.evidence.prefix(3).map(\.scalarRange) ?? []
+            return (result, classifier.classify([removing(chosen, from: text)])[0])
+        }
         let explanation = try #require(result.explanation)
         #expect(explanation.method == .occlusion && explanation.head == "sentiment" && explanation.label == "negative")
         #expect(result[head: "sentiment"]?.label == "negative")
@@ -48,24 +52,22 @@ struct ExplanationTests {
         #expect(explanation.words.contains { $0.weight < 0 }, "some words held the label back")
         // The chosen words' weights add up to the fall with all of them removed.
         let chosen = explanation.evidence.prefix(3)
-        let remaining = removing(chosen.map(\.scalarRange), from: text)
-        let without = try #require(classifier.classify([remaining]).first?[head: "sentiment"]?.probability(of: "negative"))
-        let fall = (result[head: "sentiment"]?.probability(of: "negative") ?? 0) - without
+        let fall = (result[head: "sentiment"]?.probability(of: "negative") ?? 0) - (without[head: "sentiment"]?.probability(of: "negative") ?? 1)
         #expect(abs(chosen.reduce(0) { $0 + $1.weight } - fall) < 1e-3, "weights \(chosen.map(\.weight)), fall \(fall)")
     }
 
     @Test("a label other than the one shown can be explained (risk reads negative)")
-    func otherLabel() throws {
+    func otherLabel() async throws {
         let text = "Contoso beats earnings estimates but warns of weaker demand"
-        let result = try #require(classifier.classify([text], explain: .occlusion, label: "negative").first)
+        let result = try await withShippedModel { $0.classify([text], explain: .occlusion, label: "negative")[0] }
         #expect(result.explanation?.label == "negative")
         #expect(result.explanation?.evidence.first.map { ["warns", "weaker"].contains($0.word) } == true,
                 "\(result.explanation?.evidence.map(\.word) ?? [])")
     }
 
     @Test("attention shares add up to 1 and keep filler out of what is shown")
-    func attention() throws {
-        let result = try #require(classifier.classify(["Oil prices slump as OPEC+ output rises"], explain: .attention).first)
+    func attention() async throws {
+        let result = try await withShippedModel { $0.classify(["Oil prices slump as OPEC+ output rises"], explain: .attention)[0] }
         let explanation = try #require(result.explanation)
         #expect(abs(explanation.words.reduce(0) { $0 + $1.weight } - 1) < 1e-4)
         #expect(explanation.words.map(\.weight) == explanation.words.map(\.weight).sorted(by: >))
@@ -75,8 +77,7 @@ struct ExplanationTests {
     @Test("on Twitter dev texts, removing occlusion's top 3 words lowers the label's probability far more than attention's",
           .enabled(if: FileManager.default.fileExists(atPath: DevSplits.data.path), "../shared/data is not beside the repository"))
     func faithfulness() async throws {
-        let (occlusion, attention) = try await offPool {
-            let classifier = try TextClassifier(folder: defaultModelFolder, maxLength: 128, threads: 2, precision: .f32)
+        let (occlusion, attention) = try await withShippedModel { classifier in
             let texts = Array(try DevSplits.load().first { $0.name == "twitter_sentiment_dev" }!.texts.prefix(150))
             let labelled = classifier.classify(texts).enumerated().filter { $0.element[head: "sentiment"]?.label != "neutral" }
                 .prefix(40).map { texts[$0.offset] }
