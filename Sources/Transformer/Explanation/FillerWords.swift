@@ -5,7 +5,11 @@
 public enum FillerWords {
     /// Whether a word (as written in the text) is shown in explanations.
     public static func isShown(_ word: String) -> Bool {
-        let trimmed = trimmed(word)
+        isShown(trimmed: trimmed(word))
+    }
+
+    /// `isShown` of a word already trimmed (`trimmed`).
+    static func isShown(trimmed: String) -> Bool {
         guard trimmed.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) else {
             return false
         }

@@ -16,8 +16,7 @@ extension TextClassifier {
 
     /// The index of `label` in the head's labels, else the label the head gave.
     func target(_ label: String?, of prediction: HeadPrediction) -> Int {
-        if let label, let index = prediction.labels.firstIndex(of: label) { return index }
-        return prediction.probabilities.indices.max { prediction.probabilities[$0] < prediction.probabilities[$1] } ?? 0
+        label.flatMap { prediction.labels.firstIndex(of: $0) } ?? prediction.index
     }
 
     /// Each word's share of the last layer's attention (its tokens summed; `attentionCapture`).
@@ -44,19 +43,19 @@ extension TextClassifier {
             // A long text (a news item with its summary): its shown words with the most attention, so one
             // text costs at most occlusionCandidates passes per round, not one per word of its 128 tokens.
             let shares = attentionShares(words, attention: attention)
-            read = Array(read.filter { FillerWords.isShown(words.shown[$0]) }.sorted { shares[$0] > shares[$1] }
+            read = Array(read.filter { words.isShown[$0] }.sorted { shares[$0] > shares[$1] }
                 .prefix(Self.occlusionCandidates)).sorted()
         }
         var weights = [Float](repeating: 0, count: words.count)
         var chosen: [Int] = []
         var removed = Set<Int>(), current = probability
         for round in 0..<max(1, rounds) {
-            let candidates = round == 0 ? read : read.filter { !removed.contains($0) && FillerWords.isShown(words.shown[$0]) }
+            let candidates = round == 0 ? read : read.filter { !removed.contains($0) && words.isShown[$0] }
             guard !candidates.isEmpty else { break }
             let falls = probabilities(candidates.map { words.ids(ids, without: removed.union([$0])) }, head: head, label: label)
                 .map { current - $0 }
             if round == 0 { for (index, word) in candidates.enumerated() { weights[word] = falls[index] } }
-            let shown = candidates.indices.filter { FillerWords.isShown(words.shown[candidates[$0]]) }
+            let shown = candidates.indices.filter { words.isShown[candidates[$0]] }
             guard let best = shown.max(by: { falls[$0] < falls[$1] }), falls[best] > 0 else { break }
             let word = candidates[best]
             weights[word] = falls[best]
@@ -87,7 +86,7 @@ extension TextClassifier {
         let scale: Float = method == .occlusion || total == 0 ? 1 : 1 / total
         func weighted(_ word: Int) -> WordWeight {
             WordWeight(word: words.shown[word], weight: contributions[word] * scale, scalarRange: words.ranges[word],
-                       isShown: FillerWords.isShown(words.shown[word]))
+                       isShown: words.isShown[word])
         }
         let leading = Set(first)
         let rest = words.ranges.indices.filter { !leading.contains($0) }.map(weighted).sorted { $0.weight > $1.weight }

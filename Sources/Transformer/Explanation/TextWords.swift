@@ -10,6 +10,8 @@ struct TextWords {
     let wordOfToken: [Int]
     /// Each word as shown: surrounding punctuation trimmed ("plunge," → "plunge", "(NYSE:" → "NYSE").
     let shown: [String]
+    /// Whether each word is shown to a reader (`FillerWords`), decided once per word.
+    let isShown: [Bool]
 
     init(text: String, encoding: Encoding) {
         let scalars = Array(text.unicodeScalars)
@@ -34,6 +36,7 @@ struct TextWords {
         }
         self.wordOfToken = wordOfToken
         shown = ranges.map { FillerWords.trimmed(String(String.UnicodeScalarView(scalars[$0]))) }
+        isShown = shown.map(FillerWords.isShown(trimmed:))
     }
 
     var count: Int { ranges.count }

@@ -7,8 +7,11 @@ public struct HeadPrediction: Sendable, Equatable {
     /// softmax(logits / temperature).
     public let probabilities: [Float]
 
+    /// The most probable label's position in `labels`.
+    public var index: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
+
     /// The most probable label.
-    public var label: String { labels[probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0] }
+    public var label: String { labels[index] }
 
     /// The probability of a label, 0 when the head has no such label.
     public func probability(of label: String) -> Float {
