@@ -107,18 +107,47 @@ enum Launched {
     }
 }
 
-/// Waits for a process to exit; kills it and fails after `timeout`.
+/// Waits for a process to exit; kills it and fails after `timeout`, naming what its threads were doing.
+///
+/// The exit is seen by `waitid(…, WNOWAIT)` as well as by `Process.isRunning`: Foundation learns of an
+/// exit when a socket it gave the child closes, and a child spawned at the same moment by another test
+/// can inherit that socket and keep it open (swift-corelibs-foundation #4795), so `isRunning` alone
+/// can stay true long after the process is gone. `WNOWAIT` leaves the zombie for Foundation to reap.
 func waitForExit(_ process: Process, timeout: Duration) async throws -> Int32 {
     let deadline = ContinuousClock.now + timeout
+    let pid = process.processIdentifier
     while process.isRunning {
+        if let status = exitStatus(of: pid) { return status }
         if ContinuousClock.now > deadline {
+            let threads = threadStates(of: pid)
             process.interrupt()
-            kill(process.processIdentifier, SIGKILL)
-            throw TestSupportError("process \(process.executableURL?.lastPathComponent ?? "?") did not exit within \(timeout)")
+            kill(pid, SIGKILL)
+            throw TestSupportError("process \(process.executableURL?.lastPathComponent ?? "?") (pid \(pid)) did not exit within \(timeout); its threads: \(threads)")
         }
         try await Task.sleep(for: .milliseconds(20))
     }
     return process.terminationStatus
+}
+
+/// The exit status of a child that has ended (the signal number when a signal ended it, as Foundation's
+/// `terminationStatus` gives it), without reaping it; nil while it runs or once it has been reaped.
+private func exitStatus(of pid: pid_t) -> Int32? {
+    var info = siginfo_t()
+    guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid else { return nil }
+    return info._sifields._sigchld.si_status
+}
+
+/// Each thread's scheduler state and the kernel function it waits in, e.g. "S futex_wait_queue ×3, R 0 ×1".
+private func threadStates(of pid: pid_t) -> String {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    var counts: [String: Int] = [:]
+    for task in tasks {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8)) ?? ""
+        let state = stat.split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? "?"
+        let wchan = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/wchan", encoding: .utf8)) ?? "?"
+        counts["\(state) \(wchan)", default: 0] += 1
+    }
+    return counts.isEmpty ? "none left (exited and reaped)" : counts.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
 }
 
 /// Polls `condition` until it holds, or fails after `timeout`.
