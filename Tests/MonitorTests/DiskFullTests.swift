@@ -16,13 +16,9 @@ struct DiskFullTests {
         return (response.status, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:])
     }
 
-    func prlimit(_ pid: Int32, _ limit: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-        process.arguments = ["--pid", "\(pid)", "--fsize=\(limit)"]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "prlimit --pid \(pid) --fsize=\(limit)")
+    func prlimit(_ pid: Int32, _ limit: String) async throws {
+        let result = try await runCommand("/usr/bin/prlimit", ["--pid", "\(pid)", "--fsize=\(limit)"])
+        try #require(result.status == 0, "prlimit --pid \(pid) --fsize=\(limit): \(result.stderr)")
     }
 
     @Test("the file size limit reached: one clear error, committed data kept, polling stops, /healthz unhealthy; room again: it resumes by itself and nothing is lost",
@@ -38,7 +34,7 @@ struct DiskFullTests {
         try await eventually("items scored", timeout: .seconds(60)) { daemon.count("SELECT count(*) FROM scores") >= 40 }
 
         // The limit far below the database's size: every write that extends a file fails.
-        try prlimit(daemon.process.processIdentifier, "65536:unlimited")
+        try await prlimit(daemon.process.processIdentifier, "65536:unlimited")
         try await eventually("the failure noticed", timeout: .seconds(30)) { daemon.log.contains("cannot be written: SQLite") }
         #expect(daemon.process.isRunning)
         var (status, json) = try await health(port)
@@ -53,7 +49,7 @@ struct DiskFullTests {
         #expect(try daemon.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
 
         // Room again: it resumes by itself.
-        try prlimit(daemon.process.processIdentifier, "unlimited:unlimited")
+        try await prlimit(daemon.process.processIdentifier, "unlimited:unlimited")
         try await eventually("writes again", timeout: .seconds(40)) { daemon.log.contains("takes writes again") }
         try await until("healthy again", timeout: .seconds(30), every: .milliseconds(200)) { try await health(port).status == 200 }
         try await eventually("new items stored and scored", timeout: .seconds(60)) {

@@ -15,16 +15,9 @@ struct SystemdUnitTests {
         let folder = try TemporaryFolder()
         let file = try folder.write("monitord.service",
                                     unit.replacingOccurrences(of: "/usr/local/bin/monitord", with: try productPath("monitord")))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: systemdAnalyze!)
-        process.arguments = ["verify", file]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = errors
-        try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let result = try await runCommand(systemdAnalyze!, ["verify", file])
+        let output = result.stdout + result.stderr
+        #expect(result.status == 0)
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "systemd-analyze said: \(output)")
     }
 }
