@@ -21,9 +21,10 @@ from safetensors.torch import load_file
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from metrics import classification_report, expected_calibration_error
+from targets import TARGETS
 from train import ROOT, SENTIMENT_LABELS, TOPIC_LABELS, TwoHeadModel, encode, predict_logits, read_jsonl, stratified_split
 
-METRICS = {"twitter_sentiment_dev": "weighted_f1", "phrasebank_valid": "weighted_f1", "twitter_topic_dev": "accuracy"}
+METRICS = {name: metric for name, (metric, _) in TARGETS.items()}
 
 
 def load_model(folder: Path) -> tuple[TwoHeadModel, dict]:

@@ -32,6 +32,7 @@ from safetensors.torch import load_file, save_file
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from metrics import classification_report, expected_calibration_error, fit_temperature
+from targets import TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT_LABELS = ["negative", "neutral", "positive"]
@@ -178,8 +179,6 @@ def evaluate(model, dev_sets: dict, log_metrics: bool = False) -> dict:
     return results
 
 
-# Issue 16's dev targets.
-TARGETS = {"twitter_sentiment_dev": ("weighted_f1", 0.885), "phrasebank_valid": ("weighted_f1", 0.87), "twitter_topic_dev": ("accuracy", 0.90)}
 
 
 def selection_score(results: dict) -> float:
