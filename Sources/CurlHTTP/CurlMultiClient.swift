@@ -49,8 +49,11 @@ public final class CurlMultiClient: Sendable {
         // is 4 per transfer in flight, so polls that arrive spread out (one lease at a time) would
         // otherwise close and reopen connections.
         _ = CCurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(self.maxConcurrent, 4 * self.maxPerHost))
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "curl-multi"
+        // Named from inside: on Linux, Foundation's `Thread.name` does not reach the kernel's thread name.
+        let thread = Thread { [self] in
+            CCurl_name_this_thread("curl-multi")
+            self.loop()
+        }
         thread.start()
     }
 
