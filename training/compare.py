@@ -22,7 +22,7 @@ from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from metrics import classification_report, expected_calibration_error
 from targets import TARGETS
-from train import ROOT, SENTIMENT_LABELS, TOPIC_LABELS, TwoHeadModel, encode, predict_logits, read_jsonl, stratified_split
+from train import ROOT, TwoHeadModel, encode_dev_sets, predict_logits, read_jsonl, stratified_split
 
 METRICS = {name: metric for name, (metric, _) in TARGETS.items()}
 
@@ -42,16 +42,11 @@ def load_model(folder: Path) -> tuple[TwoHeadModel, dict]:
 
 
 def dev_sets(data: Path, tokenizer, seed: int, fraction: float, max_length: int) -> dict:
-    """The dev splits train.py selects and reports on (same seeds, same stratified split)."""
+    """The dev splits train.py selects and reports on (same seeds, same stratified split); labels as arrays."""
     _, sentiment = stratified_split(read_jsonl(data / "twitter_fin_sentiment_train.jsonl"), "label", fraction, seed)
     _, topic = stratified_split(read_jsonl(data / "twitter_fin_topic_train.jsonl"), "topic", fraction, seed + 1)
-    phrasebank = read_jsonl(data / "phrasebank_valid.jsonl")
-    s, t = {n: i for i, n in enumerate(SENTIMENT_LABELS)}, {n: i for i, n in enumerate(TOPIC_LABELS)}
-    rows = {"twitter_sentiment_dev": ("sentiment", sentiment, "label", s, SENTIMENT_LABELS),
-            "phrasebank_valid": ("sentiment", phrasebank, "label", s, SENTIMENT_LABELS),
-            "twitter_topic_dev": ("topic", topic, "topic", t, TOPIC_LABELS)}
-    return {name: (head, encode(tokenizer, [r["text"] for r in group], max_length), np.array([index[r[key]] for r in group]), names)
-            for name, (head, group, key, index, names) in rows.items()}
+    sets = encode_dev_sets(tokenizer, sentiment, read_jsonl(data / "phrasebank_valid.jsonl"), topic, max_length)
+    return {name: (head, ids, np.array(labels), names) for name, (head, ids, labels, names) in sets.items()}
 
 
 def score(metric: str, labels: np.ndarray, predictions: np.ndarray, names: list[str]) -> float:

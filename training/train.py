@@ -187,6 +187,17 @@ def selection_score(results: dict) -> float:
     return min(margins) + 0.1 * sum(margins) / len(margins)
 
 
+def encode_dev_sets(tokenizer, tw_sent_dev: list[dict], pb_valid: list[dict], tw_topic_dev: list[dict], max_length: int) -> dict:
+    """The dev sets selection and the reports use: name -> (head, token ids, label indices, label names)."""
+    s_index = {n: i for i, n in enumerate(SENTIMENT_LABELS)}
+    t_index = {n: i for i, n in enumerate(TOPIC_LABELS)}
+    return {
+        "twitter_sentiment_dev": ("sentiment", encode(tokenizer, [r["text"] for r in tw_sent_dev], max_length), [s_index[r["label"]] for r in tw_sent_dev], SENTIMENT_LABELS),
+        "phrasebank_valid": ("sentiment", encode(tokenizer, [r["text"] for r in pb_valid], max_length), [s_index[r["label"]] for r in pb_valid], SENTIMENT_LABELS),
+        "twitter_topic_dev": ("topic", encode(tokenizer, [r["text"] for r in tw_topic_dev], max_length), [t_index[r["topic"]] for r in tw_topic_dev], TOPIC_LABELS),
+    }
+
+
 def parameter_groups(model: TwoHeadModel, args: argparse.Namespace) -> list[dict]:
     """AdamW groups: no weight decay on biases and LayerNorm; with --llrd, a learning rate per encoder depth."""
     layers = model.encoder.config.num_hidden_layers
@@ -254,11 +265,7 @@ def main() -> None:
         ("sentiment", encode(tokenizer, [r["text"] for r in sentiment_train], args.max_length), [s_index[r["label"]] for r in sentiment_train]),
         ("topic", encode(tokenizer, [r["text"] for r in tw_topic_train], args.max_length), [t_index[r["topic"]] for r in tw_topic_train]),
     ]
-    dev_sets = {
-        "twitter_sentiment_dev": ("sentiment", encode(tokenizer, [r["text"] for r in tw_sent_dev], args.max_length), [s_index[r["label"]] for r in tw_sent_dev], SENTIMENT_LABELS),
-        "phrasebank_valid": ("sentiment", encode(tokenizer, [r["text"] for r in pb_valid], args.max_length), [s_index[r["label"]] for r in pb_valid], SENTIMENT_LABELS),
-        "twitter_topic_dev": ("topic", encode(tokenizer, [r["text"] for r in tw_topic_dev], args.max_length), [t_index[r["topic"]] for r in tw_topic_dev], TOPIC_LABELS),
-    }
+    dev_sets = encode_dev_sets(tokenizer, tw_sent_dev, pb_valid, tw_topic_dev, args.max_length)
 
     # ---- model --------------------------------------------------------------------------------
     encoder = BertModel.from_pretrained(str(args.base), add_pooling_layer=False)

@@ -38,11 +38,11 @@ public final class OcclusionEvidence: EvidenceExplainer {
     public func words(for items: [Int64], towards label: String?) async throws -> [Int64: EvidenceWords] {
         var words: [Int64: EvidenceWords] = [:]
         var wanted: [Int64] = []
-        for id in items {
-            if let known = state.withLock({ $0.explained[Key(item: id, label: label)] }) { words[id] = known } else { wanted.append(id) }
-        }
         let now = time.now
         let allowed = state.withLock { state in
+            for id in items {
+                if let known = state.explained[Key(item: id, label: label)] { words[id] = known } else { wanted.append(id) }
+            }
             state.spent.removeAll { now.timeIntervalSince($0) >= 60 }
             let allowed = min(wanted.count, max(0, budget - state.spent.count))
             state.spent += Array(repeating: now, count: allowed)

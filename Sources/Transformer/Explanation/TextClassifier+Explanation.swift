@@ -27,7 +27,7 @@ extension TextClassifier {
     }
 
     /// At most this many words of one text are tried by occlusion (`occlusion`).
-    static var occlusionCandidates: Int { 32 }
+    static let occlusionCandidates = 32
 
     /// Greedy occlusion. Round 1 removes each word the model read on its own (or, past
     /// `occlusionCandidates` words, the shown words with the most attention; the others keep weight 0): every word's signed
